@@ -1,0 +1,113 @@
+#include "arena_planner.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "model_file.h"
+#include "op_signatures.h"
+#include "plan_error.h"
+
+namespace rwkv_edge::planner {
+namespace {
+
+constexpr uint64_t kAlign = RWKV_EDGE_ARENA_ALIGNMENT;
+
+uint64_t bytes_of(const GraphBuffer& b) { return align_up(b.numel * sizeof(float), kAlign); }
+
+struct Interval {
+  int64_t first = -1, last = -1;
+  void touch(int64_t t) {
+    if (first < 0 || t < first) first = t;
+    last = std::max(last, t);
+  }
+  bool overlaps(const Interval& o) const { return first <= o.last && o.first <= last; }
+};
+
+}  // namespace
+
+ArenaPlanResult plan_arena(Graph& g, uint64_t scratch_bytes) {
+  const size_t n = g.buffers.size();
+  const auto end_of_step = static_cast<int64_t>(g.ops.size());
+  std::vector<Interval> life(n);
+  for (size_t t = 0; t < g.ops.size(); ++t) {
+    for (const Operand& in : g.ops[t].inputs)
+      if (!in.weight) life[in.index].touch(static_cast<int64_t>(t));
+    for (uint32_t out : g.ops[t].outputs) life[out].touch(static_cast<int64_t>(t));
+  }
+  life[g.logits].touch(end_of_step);  // read by the caller after the step
+
+  // Union-find of buffers that share memory through in-place ops.
+  std::vector<uint32_t> root(n);
+  std::iota(root.begin(), root.end(), 0u);
+  auto find = [&](uint32_t b) {
+    while (root[b] != b) b = root[b] = root[root[b]];
+    return b;
+  };
+  ArenaPlanResult result;
+  for (size_t t = 0; t < g.ops.size(); ++t) {
+    const GraphOp& op = g.ops[t];
+    if (!op_signature(static_cast<uint16_t>(op.type))->in_place_ok) continue;
+    const uint32_t out = op.outputs[0];
+    if (g.buffers[out].persistent || life[out].first != static_cast<int64_t>(t) || out == g.logits) continue;
+    for (const Operand& in : op.inputs) {
+      if (in.weight || g.buffers[in.index].persistent) continue;
+      const uint32_t r = find(in.index);
+      if (g.buffers[in.index].numel != g.buffers[out].numel || life[r].last != static_cast<int64_t>(t)) continue;
+      root[out] = r;
+      life[r].touch(life[out].last);
+      ++result.in_place_merges;
+      break;
+    }
+  }
+
+  // Persistent state first, in graph order.
+  uint64_t offset = 0;
+  for (GraphBuffer& b : g.buffers)
+    if (b.persistent) {
+      b.offset = offset;
+      offset += bytes_of(b);
+    }
+  result.state_bytes = offset;
+  result.planned_offset = offset;
+
+  // Greedy by size over the roots.
+  std::vector<uint32_t> roots;
+  for (uint32_t b = 0; b < n; ++b)
+    if (!g.buffers[b].persistent && find(b) == b) {
+      if (life[b].first < 0) throw PlanError("internal: buffer '" + g.buffers[b].name + "' is never used");
+      roots.push_back(b);
+      result.naive_activation_bytes += bytes_of(g.buffers[b]);
+    }
+  std::stable_sort(roots.begin(), roots.end(),
+                   [&](uint32_t a, uint32_t b) { return bytes_of(g.buffers[a]) > bytes_of(g.buffers[b]); });
+  struct Placed {
+    uint64_t begin, end;
+    Interval life;
+  };
+  std::vector<Placed> placed;
+  uint64_t high = 0;
+  for (uint32_t b : roots) {
+    const uint64_t size = bytes_of(g.buffers[b]);
+    std::vector<std::pair<uint64_t, uint64_t>> busy;
+    for (const Placed& p : placed)
+      if (p.life.overlaps(life[b])) busy.emplace_back(p.begin, p.end);
+    std::sort(busy.begin(), busy.end());
+    uint64_t at = 0;
+    for (const auto& [begin, end] : busy) {
+      if (at + size <= begin) break;
+      at = std::max(at, end);
+    }
+    g.buffers[b].offset = result.planned_offset + at;
+    placed.push_back({at, at + size, life[b]});
+    high = std::max(high, at + size);
+  }
+  for (uint32_t b = 0; b < n; ++b)
+    if (!g.buffers[b].persistent) g.buffers[b].offset = g.buffers[find(b)].offset;
+  result.planned_bytes = high;
+  result.scratch_offset = result.planned_offset + high;
+  result.scratch_bytes = align_up(scratch_bytes, kAlign);
+  result.total_bytes = result.scratch_offset + result.scratch_bytes;
+  return result;
+}
+
+}  // namespace rwkv_edge::planner

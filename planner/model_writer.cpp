@@ -1,0 +1,155 @@
+#include "model_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "model_file.h"
+#include "plan_error.h"
+#include "rwkv_edge_generated.h"
+
+namespace rwkv_edge::planner {
+namespace {
+
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {
+    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw PlanError("cannot create " + tmp_ + ": " + std::strerror(errno));
+  }
+  ~AtomicFile() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      ::unlink(tmp_.c_str());
+    }
+  }
+  void write_at(uint64_t offset, const void* data, size_t n) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    while (n > 0) {
+      const ssize_t w = ::pwrite(fd_, p, n, static_cast<off_t>(offset));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        throw PlanError("cannot write " + tmp_ + ": " + std::strerror(errno));
+      }
+      p += w;
+      offset += static_cast<uint64_t>(w);
+      n -= static_cast<size_t>(w);
+    }
+  }
+  void commit() {
+    if (::fsync(fd_) != 0) throw PlanError("cannot sync " + tmp_ + ": " + std::strerror(errno));
+    ::close(fd_);
+    fd_ = -1;
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      ::unlink(tmp_.c_str());
+      throw PlanError("cannot rename " + tmp_ + " to " + path_ + ": " + std::strerror(errno));
+    }
+  }
+
+ private:
+  std::string path_, tmp_;
+  int fd_ = -1;
+};
+
+}  // namespace
+
+WrittenModel write_model_file(const std::string& path, const Graph& g, const ModelDims& dims,
+                              const ArenaPlanResult& arena, float ln_x_eps,
+                              const std::string& source_name, const std::string& source_format) {
+  flatbuffers::FlatBufferBuilder fbb(1 << 16);
+  std::vector<uint64_t> tensor_offsets;
+  uint64_t weight_bytes = 0;
+  std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
+  for (const WeightTensor& w : g.weights) {
+    const uint64_t length = w.data.size() * sizeof(float);
+    tensor_offsets.push_back(weight_bytes);
+    tensors.push_back(fb::CreateTensorDirect(fbb, w.name.c_str(), fb::DType::F32, &w.shape, weight_bytes, length));
+    weight_bytes = align_up(weight_bytes + length, kWeightAlignment);
+  }
+  std::vector<flatbuffers::Offset<fb::Op>> ops;
+  for (const GraphOp& op : g.ops) {
+    std::vector<fb::Operand> inputs;
+    for (const Operand& o : op.inputs)
+      inputs.emplace_back(o.weight ? fb::OperandKind::Weight : fb::OperandKind::Buffer, o.index);
+    ops.push_back(fb::CreateOpDirect(fbb, op.type, &inputs, &op.outputs, &op.iparams, &op.fparams));
+  }
+  std::vector<flatbuffers::Offset<fb::Buffer>> buffers;
+  for (const GraphBuffer& b : g.buffers)
+    buffers.push_back(fb::CreateBufferDirect(fbb, b.name.c_str(),
+                                             b.persistent ? fb::RegionKind::Persistent : fb::RegionKind::Planned,
+                                             fb::DType::F32, b.numel, b.offset, b.numel * sizeof(float),
+                                             b.init_value, b.init_tensor));
+  std::vector<flatbuffers::Offset<fb::Region>> regions = {
+      fb::CreateRegion(fbb, fb::RegionKind::Persistent, 0, arena.state_bytes),
+      fb::CreateRegion(fbb, fb::RegionKind::Planned, arena.planned_offset, arena.planned_bytes),
+      fb::CreateRegion(fbb, fb::RegionKind::Scratch, arena.scratch_offset, arena.scratch_bytes)};
+  const auto plan = fb::CreateArenaPlanDirect(fbb, arena.total_bytes, RWKV_EDGE_ARENA_ALIGNMENT, &regions,
+                                              &buffers, 0, arena.state_bytes, g.logits);
+  fb::MetadataBuilder mb(fbb);
+  const auto source = fbb.CreateString(source_name);
+  const auto format = fbb.CreateString(source_format);
+  mb.add_version(dims.version);
+  mb.add_n_layer(dims.n_layer);
+  mb.add_n_embd(dims.n_embd);
+  mb.add_n_att(dims.n_att);
+  mb.add_n_head(dims.n_head);
+  mb.add_head_size(dims.head_size);
+  mb.add_n_ffn(dims.n_ffn);
+  mb.add_vocab_size(dims.vocab);
+  mb.add_lora_maa(dims.lora_maa);
+  mb.add_lora_decay(dims.lora_decay);
+  mb.add_lora_a(dims.lora_a);
+  mb.add_lora_v(dims.lora_v);
+  mb.add_lora_gate(dims.lora_gate);
+  mb.add_ln_x_eps(ln_x_eps);
+  mb.add_rescale_layer(0);
+  mb.add_source(source);
+  mb.add_source_format(format);
+  const auto metadata = mb.Finish();
+  const auto tokenizer = fb::CreateTokenizerDirect(fbb, "none");
+  const auto model = fb::CreateModelDirect(fbb, kSchemaVersion, metadata, &tensors, &ops, plan, tokenizer, weight_bytes);
+  fb::FinishModelBuffer(fbb, model);
+
+  FilePrefix prefix;
+  prefix.flatbuffer_offset = kPrefixBytes;
+  prefix.flatbuffer_bytes = fbb.GetSize();
+  prefix.flatbuffer_crc32 = crc32(fbb.GetBufferPointer(), fbb.GetSize());
+  prefix.weights_offset = align_up(kPrefixBytes + fbb.GetSize(), kWeightAlignment);
+  prefix.weights_bytes = weight_bytes;
+  prefix.file_bytes = prefix.weights_offset + weight_bytes;
+
+  AtomicFile file(path);
+  file.write_at(prefix.flatbuffer_offset, fbb.GetBufferPointer(), fbb.GetSize());
+  static const uint8_t kZeros[kWeightAlignment] = {};
+  uint32_t crc = 0;
+  uint64_t written = 0;
+  for (size_t i = 0; i < g.weights.size(); ++i) {
+    if (tensor_offsets[i] > written) {  // alignment padding, part of the checksummed area
+      const uint64_t pad = tensor_offsets[i] - written;
+      crc = crc32(kZeros, pad, crc);
+      file.write_at(prefix.weights_offset + written, kZeros, pad);
+      written += pad;
+    }
+    const auto* p = reinterpret_cast<const uint8_t*>(g.weights[i].data.data());
+    const uint64_t n = g.weights[i].data.size() * sizeof(float);
+    crc = crc32(p, n, crc);
+    file.write_at(prefix.weights_offset + written, p, n);
+    written += n;
+  }
+  if (written < weight_bytes) {
+    crc = crc32(kZeros, weight_bytes - written, crc);
+    file.write_at(prefix.weights_offset + written, kZeros, weight_bytes - written);
+  }
+  prefix.weights_crc32 = crc;
+  uint8_t header[kPrefixBytes];
+  encode_prefix(prefix, header);
+  file.write_at(0, header, sizeof header);
+  // Padding between the flatbuffer and the weights stays zero (sparse pwrite gap).
+  file.commit();
+  return {prefix.file_bytes, prefix.flatbuffer_bytes, weight_bytes};
+}
+
+}  // namespace rwkv_edge::planner

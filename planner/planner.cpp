@@ -1,0 +1,77 @@
+#include "planner.h"
+
+#include <cmath>
+#include <vector>
+
+#include "importers.h"
+#include "mapped_file.h"
+#include "model_writer.h"
+#include "onednn_matvec.h"
+#include "plan_error.h"
+#include "rwkv_edge.h"
+
+namespace rwkv_edge::planner {
+namespace {
+
+std::string basename_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The largest oneDNN scratchpad any mat-vec of this graph asks for on this machine.
+uint64_t onednn_scratch_bytes(const Graph& g) {
+  onednn::Context ctx;
+  if (!onednn::create_context(&ctx)) return 0;
+  uint64_t most = 0;
+  for (const GraphOp& op : g.ops) {
+    if (op.type != fb::OpType::MatVec) continue;
+    const auto& shape = g.weights[op.inputs[0].index].shape;
+    bool ok = false;
+    most = std::max<uint64_t>(most, onednn::matvec_scratchpad_bytes(ctx, shape[0], shape[1], &ok));
+  }
+  onednn::destroy_context(&ctx);
+  return most;
+}
+
+}  // namespace
+
+PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name, const PlanOptions& options) {
+  if (!(options.ln_x_eps > 0.0f) || !std::isfinite(options.ln_x_eps))
+    throw PlanError("--ln-x-eps must be a positive number");
+  if (options.output.empty()) throw PlanError("no output path given");
+  PlanReport report;
+  report.dims = detect_model(ck);
+  report.source_format = ck.format;
+  for (const auto& [name, t] : ck.tensors) report.parameters += t.numel();
+  BuildOptions build;
+  build.ln_x_eps = options.ln_x_eps;
+  Graph g = build_step_graph(ck, report.dims, build);
+  report.arena = plan_arena(g, onednn_scratch_bytes(g));
+  const WrittenModel written = write_model_file(options.output, g, report.dims, report.arena, options.ln_x_eps,
+                                                source_name, ck.format);
+  report.file_bytes = written.file_bytes;
+  report.flatbuffer_bytes = written.flatbuffer_bytes;
+  report.weight_bytes = written.weight_bytes;
+  report.n_ops = static_cast<uint32_t>(g.ops.size());
+  report.n_tensors = static_cast<uint32_t>(g.weights.size());
+  report.n_buffers = static_cast<uint32_t>(g.buffers.size());
+
+  // Read back what was written through the runtime's verifier: the planner
+  // never hands out a file the device would refuse.
+  MappedFile file(options.output);
+  size_t arena_bytes = 0;
+  const rwkv_edge_status st = rwkv_edge_arena_size_required(file.data(), file.size(), &arena_bytes);
+  if (st.code != RWKV_EDGE_OK) {
+    std::remove(options.output.c_str());
+    throw PlanError(std::string("internal: the written model fails verification: ") + st.message);
+  }
+  report.arena_bytes_required = arena_bytes;
+  return report;
+}
+
+PlanReport plan_model(const PlanOptions& options) {
+  const Checkpoint ck = load_checkpoint(options.input);
+  return plan_checkpoint(ck, basename_of(options.input), options);
+}
+
+}  // namespace rwkv_edge::planner

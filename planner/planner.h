@@ -1,0 +1,38 @@
+// The planner's entry point: checkpoint in, verified .rwkv model file out.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "arena_planner.h"
+#include "graph.h"
+#include "rwkv_model.h"
+
+namespace rwkv_edge::planner {
+
+struct PlanOptions {
+  std::string input;
+  std::string output;
+  float ln_x_eps = kOfficialLnXEps;
+};
+
+struct PlanReport {
+  ModelDims dims;
+  ArenaPlanResult arena;
+  std::string source_format;
+  uint64_t file_bytes = 0, flatbuffer_bytes = 0, weight_bytes = 0;
+  uint64_t arena_bytes_required = 0;  // what the runtime asks for (plan + session tables)
+  uint64_t parameters = 0;
+  uint32_t n_ops = 0, n_tensors = 0, n_buffers = 0;
+};
+
+// Imports, transforms, plans and writes atomically (temporary file, fsync,
+// rename); nothing is left at `output` on failure. Then verifies the written
+// file with the runtime's own verifier. Throws PlanError.
+PlanReport plan_model(const PlanOptions& options);
+
+// The same from an already imported checkpoint (tests).
+PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
+                           const PlanOptions& options);
+
+}  // namespace rwkv_edge::planner

@@ -1,0 +1,107 @@
+/* rwkv-edge runtime: C API.
+ *
+ * The caller owns all memory: the model bytes (a file read or mapped, or
+ * flash) and one arena. rwkv_edge_init() verifies the model once, carves the
+ * arena and binds everything; afterwards no call allocates. The session
+ * object itself lives inside the arena.
+ *
+ *   size_t need; rwkv_edge_arena_size_required(model, len, &need);
+ *   void *arena = aligned_alloc(RWKV_EDGE_ARENA_ALIGNMENT, need);
+ *   rwkv_edge_session *s; rwkv_edge_init(model, len, arena, need, NULL, &s);
+ *   const float *logits; rwkv_edge_step(s, token, &logits);
+ *   rwkv_edge_release(s); free(arena);
+ */
+#ifndef RWKV_EDGE_H
+#define RWKV_EDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RWKV_EDGE_ARENA_ALIGNMENT 64
+#define RWKV_EDGE_STATUS_MESSAGE_BYTES 192
+
+typedef enum rwkv_edge_code {
+  RWKV_EDGE_OK = 0,
+  RWKV_EDGE_INVALID_ARGUMENT = 1,  /* null pointer, bad option */
+  RWKV_EDGE_BAD_MODEL = 2,         /* the model bytes failed verification */
+  RWKV_EDGE_ARENA_TOO_SMALL = 3,
+  RWKV_EDGE_ARENA_MISALIGNED = 4,
+  RWKV_EDGE_TOKEN_OUT_OF_RANGE = 5,
+  RWKV_EDGE_STATE_SIZE_MISMATCH = 6,
+  RWKV_EDGE_BACKEND_ERROR = 7,     /* a kernel library refused at init */
+  RWKV_EDGE_UNSUPPORTED = 8        /* valid file, feature not in this build */
+} rwkv_edge_code;
+
+/* Returned by value: the message is specific ("tensor 'head.weight' ends past
+ * the weight area") and needs no allocation. */
+typedef struct rwkv_edge_status {
+  rwkv_edge_code code;
+  char message[RWKV_EDGE_STATUS_MESSAGE_BYTES];
+} rwkv_edge_status;
+
+typedef struct rwkv_edge_options {
+  uint32_t struct_size;        /* sizeof(rwkv_edge_options), for ABI growth */
+  uint32_t n_threads;          /* 0: library default */
+  uint32_t verify_weights;     /* 1: check the weight CRC32 at init (one pass over the weights) */
+  uint32_t use_onednn;         /* 1 (default): oneDNN for large mat-vecs; 0: reference kernels only */
+} rwkv_edge_options;
+
+typedef struct rwkv_edge_session rwkv_edge_session;
+
+typedef struct rwkv_edge_info {
+  uint32_t rwkv_version;       /* rwkv_edge_version_* below */
+  uint32_t n_layer, n_embd, n_head, head_size, n_ffn, vocab_size;
+  uint64_t model_bytes;        /* the whole file */
+  uint64_t weight_bytes;
+  uint64_t arena_bytes;        /* what rwkv_edge_arena_size_required() returns */
+  uint64_t state_bytes;
+  uint32_t n_ops;
+  uint32_t n_onednn_ops;       /* ops bound to oneDNN primitives */
+} rwkv_edge_info;
+
+enum { rwkv_edge_version_4 = 40, rwkv_edge_version_5 = 50, rwkv_edge_version_5_1 = 51,
+       rwkv_edge_version_5_2 = 52, rwkv_edge_version_6 = 60, rwkv_edge_version_7 = 70 };
+
+void rwkv_edge_default_options(rwkv_edge_options *options);
+
+/* Verifies the model header and flatbuffer (not the weights) and reports the
+ * exact arena size init needs. */
+rwkv_edge_status rwkv_edge_arena_size_required(const void *model, size_t model_bytes,
+                                               size_t *arena_bytes);
+
+/* arena must be RWKV_EDGE_ARENA_ALIGNMENT-aligned and at least
+ * rwkv_edge_arena_size_required() bytes. The model bytes must outlive the
+ * session and stay unchanged. On success the state is reset. */
+rwkv_edge_status rwkv_edge_init(const void *model, size_t model_bytes, void *arena,
+                                size_t arena_bytes, const rwkv_edge_options *options,
+                                rwkv_edge_session **session);
+
+/* Feeds one token; *logits points into the arena (vocab_size floats) and
+ * stays valid until the next step. */
+rwkv_edge_status rwkv_edge_step(rwkv_edge_session *session, uint32_t token,
+                                const float **logits);
+
+void rwkv_edge_get_info(const rwkv_edge_session *session, rwkv_edge_info *info);
+
+size_t rwkv_edge_state_bytes(const rwkv_edge_session *session);
+void rwkv_edge_state_reset(rwkv_edge_session *session);
+rwkv_edge_status rwkv_edge_state_save(const rwkv_edge_session *session, void *dst,
+                                      size_t dst_bytes);
+rwkv_edge_status rwkv_edge_state_restore(rwkv_edge_session *session, const void *src,
+                                         size_t src_bytes);
+
+/* Releases what init created outside the arena (oneDNN primitives). The
+ * arena may be freed afterwards. Safe on NULL. */
+void rwkv_edge_release(rwkv_edge_session *session);
+
+const char *rwkv_edge_code_name(rwkv_edge_code code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RWKV_EDGE_H */

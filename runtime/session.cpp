@@ -1,0 +1,318 @@
+#include "session.h"
+
+#include <cstring>
+#include <new>
+
+#include "reference_ops.h"
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+namespace rwkv_edge {
+namespace {
+
+constexpr uint64_t kSessionMagic = 0x5253455645444745ull;  // "EGDEVESR"
+// Below this many weights a oneDNN call costs more than it saves (measured
+// in docs/performance.md); the reference loop is used instead.
+constexpr uint64_t kOnednnMinElements = 64 * 1024;
+
+uint32_t count_state_buffers(const fb::Model& model) {
+  uint32_t n = 0;
+  for (const fb::Buffer* b : *model.arena()->buffers()) n += b->region() == fb::RegionKind::Persistent;
+  return n;
+}
+
+const float* weight_ptr(const VerifiedModel& vm, uint32_t index) {
+  const fb::Tensor* t = vm.model->tensors()->Get(index);
+  return reinterpret_cast<const float*>(vm.weights + t->offset());
+}
+
+float* buffer_ptr(uint8_t* plan_base, const fb::Model& model, uint32_t index) {
+  return reinterpret_cast<float*>(plan_base + model.arena()->buffers()->Get(index)->offset());
+}
+
+void resolve_op(rwkv_edge_session* s, const fb::Op& op, ResolvedOp* r) {
+  const fb::Model& model = *s->model.model;
+  *r = ResolvedOp{};
+  r->type = static_cast<uint16_t>(op.type());
+  for (uint32_t i = 0; i < op.inputs()->size(); ++i) {
+    const fb::Operand* o = op.inputs()->Get(i);
+    r->in[i] = o->kind() == fb::OperandKind::Weight ? weight_ptr(s->model, o->index())
+                                                    : buffer_ptr(s->plan_base, model, o->index());
+  }
+  for (uint32_t i = 0; i < op.outputs()->size(); ++i)
+    r->out[i] = buffer_ptr(s->plan_base, model, op.outputs()->Get(i));
+  r->n = model.arena()->buffers()->Get(op.outputs()->Get(0))->numel();
+  if (op.iparams() && op.iparams()->size()) r->iparam = op.iparams()->Get(0);
+  if (op.fparams() && op.fparams()->size()) r->fparam = op.fparams()->Get(0);
+  if (op.type() == fb::OpType::MatVec || op.type() == fb::OpType::Embed) {
+    const fb::Tensor* t = model.tensors()->Get(op.inputs()->Get(0)->index());
+    r->cols = t->shape()->Get(1);
+  }
+}
+
+void bind_onednn(rwkv_edge_session* s) {
+  const fb::ArenaPlan& plan = *s->model.model->arena();
+  uint8_t* scratch = nullptr;
+  uint64_t scratch_bytes = 0;
+  for (const fb::Region* region : *plan.regions())
+    if (region->kind() == fb::RegionKind::Scratch) {
+      scratch = s->plan_base + region->offset();
+      scratch_bytes = region->size();
+    }
+  for (uint32_t i = 0; i < s->n_ops; ++i) {
+    ResolvedOp& r = s->ops[i];
+    if (r.type != static_cast<uint16_t>(fb::OpType::MatVec) || r.n * r.cols < kOnednnMinElements)
+      continue;
+    // A shape oneDNN refuses, or one needing more scratch than planned, keeps the reference kernel.
+    if (onednn::create_matvec(s->onednn, r.in[0], r.in[1], r.out[0], r.n, r.cols, scratch,
+                              scratch_bytes, &r.onednn))
+      ++s->n_onednn_ops;
+  }
+}
+
+void run_op(rwkv_edge_session* s, const ResolvedOp& r) {
+  using fb::OpType;
+  const auto n = static_cast<size_t>(r.n);
+  switch (static_cast<OpType>(r.type)) {
+    case OpType::Embed: ref::copy(r.in[0] + static_cast<size_t>(s->token) * r.cols, r.out[0], n); break;
+    case OpType::LayerNorm: ref::layer_norm(r.in[0], r.in[1], r.in[2], r.out[0], n, r.fparam); break;
+    case OpType::GroupNorm:
+      ref::group_norm(r.in[0], r.in[1], r.in[2], r.out[0], n, static_cast<size_t>(r.iparam), r.fparam);
+      break;
+    case OpType::MatVec:
+      if (r.onednn.primitive == nullptr || !onednn::run_matvec(s->onednn, r.onednn))
+        ref::matvec(r.in[0], r.in[1], r.out[0], n, static_cast<size_t>(r.cols));
+      break;
+    case OpType::Add: ref::add(r.in[0], r.in[1], r.out[0], n); break;
+    case OpType::Sub: ref::sub(r.in[0], r.in[1], r.out[0], n); break;
+    case OpType::Mul: ref::mul(r.in[0], r.in[1], r.out[0], n); break;
+    case OpType::MulAdd: ref::mul_add(r.in[0], r.in[1], r.in[2], r.out[0], n); break;
+    case OpType::Lerp: ref::lerp(r.in[0], r.in[1], r.in[2], r.out[0], n); break;
+    case OpType::Sigmoid: ref::sigmoid(r.in[0], r.out[0], n); break;
+    case OpType::Tanh: ref::tanh(r.in[0], r.out[0], n); break;
+    case OpType::Silu: ref::silu(r.in[0], r.out[0], n); break;
+    case OpType::ReluSquare: ref::relu_square(r.in[0], r.out[0], n); break;
+    case OpType::ExpNegExp: ref::exp_neg_exp(r.in[0], r.out[0], n); break;
+    case OpType::V7Decay: ref::v7_decay(r.in[0], r.out[0], n); break;
+    case OpType::Copy: ref::copy(r.in[0], r.out[0], n); break;
+    case OpType::Wkv4:
+      ref::wkv4(r.in[0], r.in[1], r.in[2], r.in[3], r.out[1], r.out[2], r.out[3], r.out[0], n);
+      break;
+    case OpType::Wkv5:
+      ref::wkv5(r.in[0], r.in[1], r.in[2], r.in[3], r.in[4], r.out[1], r.out[0], n,
+                static_cast<size_t>(r.iparam));
+      break;
+    case OpType::Wkv7:
+      ref::wkv7(r.in[0], r.in[1], r.in[2], r.in[3], r.in[4], r.in[5], r.out[1], r.out[0], n,
+                static_cast<size_t>(r.iparam));
+      break;
+    case OpType::HeadL2Norm: ref::head_l2_norm(r.in[0], r.out[0], n, static_cast<size_t>(r.iparam)); break;
+    case OpType::V7KeyMix: ref::v7_key_mix(r.in[0], r.in[1], r.in[2], r.out[0], n); break;
+    case OpType::V7Bonus:
+      ref::v7_bonus(r.in[0], r.in[1], r.in[2], r.in[3], r.in[4], r.out[0], n,
+                    static_cast<size_t>(r.iparam));
+      break;
+    case OpType::Scale: ref::scale(r.in[0], r.fparam, r.out[0], n); break;
+  }
+}
+
+bool valid(const rwkv_edge_session* s) { return s != nullptr && s->magic == kSessionMagic; }
+
+}  // namespace
+
+ArenaLayout arena_layout(const fb::Model& model) {
+  ArenaLayout l;
+  l.ops_offset = align_up(sizeof(rwkv_edge_session), RWKV_EDGE_ARENA_ALIGNMENT);
+  l.inits_offset = l.ops_offset + align_up(uint64_t{model.graph()->size()} * sizeof(ResolvedOp),
+                                           RWKV_EDGE_ARENA_ALIGNMENT);
+  l.plan_offset = l.inits_offset + align_up(uint64_t{count_state_buffers(model)} * sizeof(StateInit),
+                                            RWKV_EDGE_ARENA_ALIGNMENT);
+  l.total = l.plan_offset + model.arena()->total_bytes();
+  return l;
+}
+
+}  // namespace rwkv_edge
+
+using namespace rwkv_edge;
+
+extern "C" {
+
+void rwkv_edge_default_options(rwkv_edge_options* options) {
+  if (options == nullptr) return;
+  options->struct_size = sizeof(rwkv_edge_options);
+  options->n_threads = 0;
+  options->verify_weights = 0;
+  options->use_onednn = 1;
+}
+
+rwkv_edge_status rwkv_edge_arena_size_required(const void* model, size_t model_bytes,
+                                               size_t* arena_bytes) {
+  if (arena_bytes == nullptr) return make_status(RWKV_EDGE_INVALID_ARGUMENT, "arena_bytes is null");
+  VerifiedModel vm;
+  RWKV_EDGE_RETURN_IF_ERROR(
+      verify_model(static_cast<const uint8_t*>(model), model_bytes, false, &vm));
+  *arena_bytes = arena_layout(*vm.model).total;
+  return ok_status();
+}
+
+rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* arena,
+                                size_t arena_bytes, const rwkv_edge_options* options,
+                                rwkv_edge_session** session) {
+  if (session == nullptr) return make_status(RWKV_EDGE_INVALID_ARGUMENT, "session is null");
+  *session = nullptr;
+  rwkv_edge_options opts;
+  rwkv_edge_default_options(&opts);
+  if (options != nullptr) {
+    if (options->struct_size != sizeof(rwkv_edge_options))
+      return make_status(RWKV_EDGE_INVALID_ARGUMENT, "options.struct_size is %u, expected %zu",
+                         options->struct_size, sizeof(rwkv_edge_options));
+    opts = *options;
+  }
+  if (arena == nullptr) return make_status(RWKV_EDGE_INVALID_ARGUMENT, "arena is null");
+  if (reinterpret_cast<uintptr_t>(arena) % RWKV_EDGE_ARENA_ALIGNMENT != 0)
+    return make_status(RWKV_EDGE_ARENA_MISALIGNED, "arena must be %d-byte aligned",
+                       RWKV_EDGE_ARENA_ALIGNMENT);
+  VerifiedModel vm;
+  RWKV_EDGE_RETURN_IF_ERROR(verify_model(static_cast<const uint8_t*>(model), model_bytes,
+                                         opts.verify_weights != 0, &vm));
+  const ArenaLayout layout = arena_layout(*vm.model);
+  if (arena_bytes < layout.total)
+    return make_status(RWKV_EDGE_ARENA_TOO_SMALL, "arena is %zu bytes, this model needs %llu",
+                       arena_bytes, static_cast<unsigned long long>(layout.total));
+
+  auto* base = static_cast<uint8_t*>(arena);
+  auto* s = new (base) rwkv_edge_session{};
+  s->model = vm;
+  s->arena = base;
+  s->arena_bytes = arena_bytes;
+  s->plan_base = base + layout.plan_offset;
+  const fb::ArenaPlan& plan = *vm.model->arena();
+  s->state = s->plan_base + plan.state_offset();
+  s->state_bytes = plan.state_bytes();
+  s->logits = buffer_ptr(s->plan_base, *vm.model, plan.logits_buffer());
+  s->vocab = vm.model->metadata()->vocab_size();
+  s->ops = reinterpret_cast<ResolvedOp*>(base + layout.ops_offset);
+  s->n_ops = vm.model->graph()->size();
+  for (uint32_t i = 0; i < s->n_ops; ++i) resolve_op(s, *vm.model->graph()->Get(i), &s->ops[i]);
+
+  s->state_inits = reinterpret_cast<StateInit*>(base + layout.inits_offset);
+  const auto& buffers = *plan.buffers();
+  for (uint32_t i = 0; i < buffers.size(); ++i) {
+    const fb::Buffer& b = *buffers.Get(i);
+    if (b.region() != fb::RegionKind::Persistent) continue;
+    s->state_inits[s->n_state_inits++] = StateInit{
+        buffer_ptr(s->plan_base, *vm.model, i), b.numel(), b.init_value(),
+        b.init_tensor() >= 0 ? weight_ptr(vm, static_cast<uint32_t>(b.init_tensor())) : nullptr};
+  }
+
+#if defined(_OPENMP)
+  if (opts.n_threads > 0) omp_set_num_threads(static_cast<int>(opts.n_threads));
+#endif
+  if (opts.use_onednn) {
+    if (!onednn::create_context(&s->onednn))
+      return make_status(RWKV_EDGE_BACKEND_ERROR, "oneDNN could not create a CPU engine");
+    s->onednn_live = true;
+    bind_onednn(s);
+  }
+  s->magic = kSessionMagic;
+  // One warm-up step lets oneDNN and its thread pool make their lazy
+  // allocations now, inside init, instead of on the first real token.
+  if (s->n_onednn_ops > 0) {
+    s->token = 0;
+    for (uint32_t i = 0; i < s->n_ops; ++i) run_op(s, s->ops[i]);
+  }
+  rwkv_edge_state_reset(s);
+  *session = s;
+  return ok_status();
+}
+
+rwkv_edge_status rwkv_edge_step(rwkv_edge_session* s, uint32_t token, const float** logits) {
+  if (!valid(s)) return make_status(RWKV_EDGE_INVALID_ARGUMENT, "session is not initialised");
+  if (token >= s->vocab)
+    return make_status(RWKV_EDGE_TOKEN_OUT_OF_RANGE, "token %u is outside the vocabulary (size %u)",
+                       token, s->vocab);
+  s->token = token;
+  for (uint32_t i = 0; i < s->n_ops; ++i) run_op(s, s->ops[i]);
+  if (logits != nullptr) *logits = s->logits;
+  return ok_status();
+}
+
+void rwkv_edge_get_info(const rwkv_edge_session* s, rwkv_edge_info* info) {
+  if (!valid(s) || info == nullptr) return;
+  const fb::Metadata& m = *s->model.model->metadata();
+  static constexpr uint32_t kVersionCodes[] = {rwkv_edge_version_4,   rwkv_edge_version_5,
+                                               rwkv_edge_version_5_1, rwkv_edge_version_5_2,
+                                               rwkv_edge_version_6,   rwkv_edge_version_7};
+  info->rwkv_version = kVersionCodes[static_cast<int>(m.version())];
+  info->n_layer = m.n_layer();
+  info->n_embd = m.n_embd();
+  info->n_head = m.n_head();
+  info->head_size = m.head_size();
+  info->n_ffn = m.n_ffn();
+  info->vocab_size = m.vocab_size();
+  info->model_bytes = s->model.prefix.file_bytes;
+  info->weight_bytes = s->model.prefix.weights_bytes;
+  info->arena_bytes = arena_layout(*s->model.model).total;
+  info->state_bytes = s->state_bytes;
+  info->n_ops = s->n_ops;
+  info->n_onednn_ops = s->n_onednn_ops;
+}
+
+size_t rwkv_edge_state_bytes(const rwkv_edge_session* s) { return valid(s) ? s->state_bytes : 0; }
+
+void rwkv_edge_state_reset(rwkv_edge_session* s) {
+  if (!valid(s)) return;
+  for (uint32_t i = 0; i < s->n_state_inits; ++i) {
+    const StateInit& init = s->state_inits[i];
+    if (init.tensor != nullptr) {
+      std::memcpy(init.dst, init.tensor, init.n * sizeof(float));
+    } else {
+      for (uint64_t j = 0; j < init.n; ++j) init.dst[j] = init.value;
+    }
+  }
+}
+
+rwkv_edge_status rwkv_edge_state_save(const rwkv_edge_session* s, void* dst, size_t dst_bytes) {
+  if (!valid(s) || dst == nullptr) return make_status(RWKV_EDGE_INVALID_ARGUMENT, "null session or buffer");
+  if (dst_bytes != s->state_bytes)
+    return make_status(RWKV_EDGE_STATE_SIZE_MISMATCH, "state is %llu bytes, buffer is %zu",
+                       static_cast<unsigned long long>(s->state_bytes), dst_bytes);
+  std::memcpy(dst, s->state, s->state_bytes);
+  return ok_status();
+}
+
+rwkv_edge_status rwkv_edge_state_restore(rwkv_edge_session* s, const void* src, size_t src_bytes) {
+  if (!valid(s) || src == nullptr) return make_status(RWKV_EDGE_INVALID_ARGUMENT, "null session or buffer");
+  if (src_bytes != s->state_bytes)
+    return make_status(RWKV_EDGE_STATE_SIZE_MISMATCH, "state is %llu bytes, buffer is %zu",
+                       static_cast<unsigned long long>(s->state_bytes), src_bytes);
+  std::memcpy(s->state, src, s->state_bytes);
+  return ok_status();
+}
+
+void rwkv_edge_release(rwkv_edge_session* s) {
+  if (!valid(s)) return;
+  for (uint32_t i = 0; i < s->n_ops; ++i)
+    if (s->ops[i].onednn.primitive) onednn::destroy_matvec(&s->ops[i].onednn);
+  if (s->onednn_live) onednn::destroy_context(&s->onednn);
+  s->magic = 0;
+}
+
+const char* rwkv_edge_code_name(rwkv_edge_code code) {
+  switch (code) {
+    case RWKV_EDGE_OK: return "ok";
+    case RWKV_EDGE_INVALID_ARGUMENT: return "invalid argument";
+    case RWKV_EDGE_BAD_MODEL: return "bad model";
+    case RWKV_EDGE_ARENA_TOO_SMALL: return "arena too small";
+    case RWKV_EDGE_ARENA_MISALIGNED: return "arena misaligned";
+    case RWKV_EDGE_TOKEN_OUT_OF_RANGE: return "token out of range";
+    case RWKV_EDGE_STATE_SIZE_MISMATCH: return "state size mismatch";
+    case RWKV_EDGE_BACKEND_ERROR: return "backend error";
+    case RWKV_EDGE_UNSUPPORTED: return "unsupported";
+  }
+  return "unknown";
+}
+
+}  // extern "C"

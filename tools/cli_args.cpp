@@ -1,0 +1,85 @@
+#include "cli_args.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace rwkv_edge::cli {
+
+std::string Args::get(const std::string& k, const std::string& fallback) const {
+  auto it = values.find(k);
+  return it == values.end() ? fallback : it->second;
+}
+
+Args parse_args(int argc, char** argv, int first, const std::set<std::string>& with_value,
+                const std::set<std::string>& switches) {
+  Args a;
+  for (int i = first; i < argc; ++i) {
+    std::string s = argv[i];
+    if (s.size() > 1 && s[0] == '-' && !(s.size() > 1 && std::isdigit(static_cast<unsigned char>(s[1])))) {
+      if (switches.count(s)) {
+        a.switches.insert(s);
+      } else if (with_value.count(s)) {
+        if (i + 1 >= argc) throw UsageError(s + " needs a value");
+        if (a.values.count(s)) throw UsageError(s + " given twice");
+        a.values[s] = argv[++i];
+      } else {
+        throw UsageError("unknown option " + s);
+      }
+    } else {
+      a.positional.push_back(s);
+    }
+  }
+  return a;
+}
+
+uint64_t parse_uint(const std::string& text, const std::string& what, uint64_t max) {
+  if (text.empty() || text.size() > 20) throw UsageError(what + " must be a number, got '" + text + "'");
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') throw UsageError(what + " must be a non-negative integer, got '" + text + "'");
+    if (v > (max - static_cast<uint64_t>(c - '0')) / 10) throw UsageError(what + " is too large: " + text);
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
+float parse_float(const std::string& text, const std::string& what) {
+  errno = 0;
+  char* end = nullptr;
+  const float v = std::strtof(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v))
+    throw UsageError(what + " must be a finite number, got '" + text + "'");
+  return v;
+}
+
+std::vector<uint32_t> parse_token_list(const std::string& text, uint64_t limit) {
+  std::vector<uint32_t> out;
+  if (text.empty()) throw UsageError("--tokens is empty");
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (item.empty()) throw UsageError("--tokens has an empty item at position " + std::to_string(out.size()));
+    const uint64_t id = parse_uint(item, "token id", 0xFFFFFFFFull);
+    if (id >= limit)
+      throw UsageError("token " + item + " is outside the vocabulary (size " + std::to_string(limit) + ")");
+    out.push_back(static_cast<uint32_t>(id));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string human_bytes(uint64_t n) {
+  char buf[32];
+  if (n >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(n) / (1ull << 30));
+  else if (n >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.2f MiB", static_cast<double>(n) / (1ull << 20));
+  else if (n >= 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(n) / 1024);
+  else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+}  // namespace rwkv_edge::cli

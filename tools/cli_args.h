@@ -1,0 +1,40 @@
+// Minimal argument handling for the rwkv-edge subcommands: positional
+// arguments plus --flag value / --switch, every value checked.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace rwkv_edge::cli {
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> values;
+  std::set<std::string> switches;
+
+  bool has(const std::string& k) const { return values.count(k) || switches.count(k); }
+  std::string get(const std::string& k, const std::string& fallback = "") const;
+};
+
+// `with_value` lists options taking a value, `switches` those that do not;
+// anything else is a usage error.
+Args parse_args(int argc, char** argv, int first, const std::set<std::string>& with_value,
+                const std::set<std::string>& switches);
+
+uint64_t parse_uint(const std::string& text, const std::string& what, uint64_t max);
+float parse_float(const std::string& text, const std::string& what);
+// "1,2,3" -> ids; rejects empty items, signs, spaces, overflow, ids >= limit.
+std::vector<uint32_t> parse_token_list(const std::string& text, uint64_t limit);
+
+std::string human_bytes(uint64_t n);
+
+}  // namespace rwkv_edge::cli

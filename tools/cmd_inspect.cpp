@@ -1,0 +1,112 @@
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_args.h"
+#include "commands.h"
+#include "mapped_file.h"
+#include "model_verifier.h"
+#include "rwkv_model.h"
+#include "session.h"
+
+namespace rwkv_edge::cli {
+namespace {
+
+const char* region_name(fb::RegionKind k) {
+  switch (k) {
+    case fb::RegionKind::Persistent: return "persistent state";
+    case fb::RegionKind::Planned: return "planned activations";
+    case fb::RegionKind::Scratch: return "scratch";
+  }
+  return "?";
+}
+
+std::string shape_text(const flatbuffers::Vector<uint64_t>& s) {
+  std::string out;
+  for (uint32_t i = 0; i < s.size(); ++i) out += (i ? "x" : "") + std::to_string(s.Get(i));
+  return out;
+}
+
+}  // namespace
+
+int cmd_inspect(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {}, {"--json", "--buffers"});
+  if (a.positional.size() != 1) throw UsageError("expected one model file");
+  planner::MappedFile file(a.positional[0]);
+  VerifiedModel vm;
+  const Status st = verify_model(file.data(), file.size(), /*check_weights_crc=*/true, &vm);
+  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(a.positional[0] + ": " + st.message);
+  const fb::Model& m = *vm.model;
+  const fb::Metadata& md = *m.metadata();
+  const fb::ArenaPlan& plan = *m.arena();
+  const ArenaLayout layout = arena_layout(m);
+  const uint64_t session_bytes = layout.plan_offset;
+
+  if (a.has("--json")) {
+    nlohmann::json j;
+    j["file_bytes"] = vm.prefix.file_bytes;
+    j["model_bytes"] = vm.prefix.file_bytes;
+    j["flatbuffer_bytes"] = vm.prefix.flatbuffer_bytes;
+    j["weight_bytes"] = vm.prefix.weights_bytes;
+    j["arena_bytes"] = layout.total;
+    j["state_bytes"] = plan.state_bytes();
+    j["schema_version"] = m.schema_version();
+    j["metadata"] = {{"version", planner::version_name(md.version())}, {"n_layer", md.n_layer()},
+                     {"n_embd", md.n_embd()}, {"n_att", md.n_att()}, {"n_head", md.n_head()},
+                     {"head_size", md.head_size()}, {"n_ffn", md.n_ffn()}, {"vocab_size", md.vocab_size()},
+                     {"ln_x_eps", md.ln_x_eps()}, {"rescale_layer", md.rescale_layer()},
+                     {"source", md.source() ? md.source()->str() : ""},
+                     {"source_format", md.source_format() ? md.source_format()->str() : ""}};
+    j["regions"] = nlohmann::json::array();
+    j["regions"].push_back({{"kind", "session"}, {"offset", 0}, {"bytes", session_bytes}});
+    for (const fb::Region* r : *plan.regions())
+      j["regions"].push_back({{"kind", region_name(r->kind())}, {"offset", session_bytes + r->offset()}, {"bytes", r->size()}});
+    j["tensors"] = nlohmann::json::array();
+    for (const fb::Tensor* t : *m.tensors())
+      j["tensors"].push_back({{"name", t->name()->str()}, {"dtype", dtype_name(t->dtype())},
+                              {"shape", std::vector<uint64_t>(t->shape()->begin(), t->shape()->end())},
+                              {"offset", t->offset()}, {"bytes", t->length()}});
+    j["ops"] = m.graph()->size();
+    j["buffers"] = plan.buffers()->size();
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("%s: rwkv-edge model, schema %u, RWKV %s (from %s, %s)\n", a.positional[0].c_str(), m.schema_version(),
+              planner::version_name(md.version()), md.source() ? md.source()->c_str() : "?",
+              md.source_format() ? md.source_format()->c_str() : "?");
+  std::printf("  layers %u, n_embd %u, heads %u x %u, ffn %u, vocab %u, ln_x eps %g\n", md.n_layer(), md.n_embd(),
+              md.n_head(), md.head_size(), md.n_ffn(), md.vocab_size(), static_cast<double>(md.ln_x_eps()));
+  std::printf("  %u ops, %u buffers, %u tensors; weights and description checksums OK\n\n", m.graph()->size(),
+              plan.buffers()->size(), m.tensors()->size());
+  std::printf("arena map (caller provides one %d-byte-aligned block)\n", RWKV_EDGE_ARENA_ALIGNMENT);
+  std::printf("  %-22s %14s %14s\n", "region", "offset", "bytes");
+  std::printf("  %-22s %14d %14llu\n", "session tables", 0, static_cast<unsigned long long>(session_bytes));
+  for (const fb::Region* r : *plan.regions())
+    std::printf("  %-22s %14llu %14llu\n", region_name(r->kind()),
+                static_cast<unsigned long long>(session_bytes + r->offset()),
+                static_cast<unsigned long long>(r->size()));
+  std::printf("  %-22s %14s %14llu  (%s)\n\n", "arena total", "", static_cast<unsigned long long>(layout.total),
+              human_bytes(layout.total).c_str());
+  if (a.has("--buffers")) {
+    std::printf("  %-28s %-12s %12s %12s\n", "buffer", "region", "offset", "bytes");
+    for (const fb::Buffer* b : *plan.buffers())
+      std::printf("  %-28s %-12s %12llu %12llu\n", b->name()->c_str(),
+                  b->region() == fb::RegionKind::Persistent ? "state" : "planned",
+                  static_cast<unsigned long long>(session_bytes + b->offset()),
+                  static_cast<unsigned long long>(b->size()));
+    std::printf("\n");
+  }
+  std::printf("  %-36s %-5s %-14s %12s %12s\n", "tensor", "dtype", "shape", "offset", "bytes");
+  for (const fb::Tensor* t : *m.tensors())
+    std::printf("  %-36s %-5s %-14s %12llu %12llu\n", t->name()->c_str(), dtype_name(t->dtype()),
+                shape_text(*t->shape()).c_str(), static_cast<unsigned long long>(t->offset()),
+                static_cast<unsigned long long>(t->length()));
+  std::printf("\nmodel file %llu bytes (description %llu, weights %llu); arena %llu bytes; total %s\n",
+              static_cast<unsigned long long>(vm.prefix.file_bytes),
+              static_cast<unsigned long long>(vm.prefix.flatbuffer_bytes),
+              static_cast<unsigned long long>(vm.prefix.weights_bytes), static_cast<unsigned long long>(layout.total),
+              human_bytes(vm.prefix.file_bytes + layout.total).c_str());
+  return 0;
+}
+
+}  // namespace rwkv_edge::cli

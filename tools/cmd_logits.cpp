@@ -1,0 +1,89 @@
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <stdexcept>
+
+#include "cli_args.h"
+#include "commands.h"
+#include "model_session.h"
+
+namespace rwkv_edge::cli {
+
+int cmd_logits(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"--tokens", "--out", "--mode", "--threads"}, {});
+  if (a.positional.size() != 1) throw UsageError("expected one model file");
+  if (!a.has("--tokens")) throw UsageError("missing --tokens 1,2,3");
+  if (!a.has("--out")) throw UsageError("missing --out L.bin");
+  const std::string mode = a.get("--mode", "step");
+  if (mode == "seq") throw UsageError("--mode seq (chunked prefill) is not implemented yet; use --mode step");
+  if (mode != "step") throw UsageError("--mode must be step or seq");
+  const uint32_t threads = static_cast<uint32_t>(parse_uint(a.get("--threads", "0"), "--threads", 1024));
+  ModelSession model(a.positional[0], threads, /*verify_weights=*/true);
+  const uint32_t vocab = model.info().vocab_size;
+  const std::vector<uint32_t> tokens = parse_token_list(a.get("--tokens"), vocab);
+  const std::string out = a.get("--out");
+  const std::string tmp = out + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) throw std::runtime_error("cannot create " + tmp);
+  for (uint32_t t : tokens) {
+    const float* logits = model.step(t);
+    if (std::fwrite(logits, sizeof(float), vocab, f) != vocab) {
+      std::fclose(f);
+      std::remove(tmp.c_str());
+      throw std::runtime_error("cannot write " + tmp);
+    }
+  }
+  if (std::fclose(f) != 0 || std::rename(tmp.c_str(), out.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error("cannot write " + out);
+  }
+  std::fprintf(stderr, "wrote %zu x %u float32 logits to %s\n", tokens.size(), vocab, out.c_str());
+  return 0;
+}
+
+int cmd_predict(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"--prompt", "-k", "-n", "--threads"}, {});
+  if (a.positional.size() != 1) throw UsageError("expected one model file");
+  if (!a.has("--prompt") || a.get("--prompt").empty()) throw UsageError("missing --prompt TEXT");
+  const auto k = static_cast<uint32_t>(parse_uint(a.get("-k", "5"), "-k", 256));
+  const auto n = static_cast<uint32_t>(parse_uint(a.get("-n", "48"), "-n", 100000));
+  const uint32_t threads = static_cast<uint32_t>(parse_uint(a.get("--threads", "0"), "--threads", 1024));
+  ModelSession model(a.positional[0], threads, /*verify_weights=*/false);
+  const uint32_t vocab = model.info().vocab_size;
+  if (vocab != 256)
+    throw std::runtime_error("predict feeds raw bytes and needs a byte-level (vocab 256) model; this one has " +
+                             std::to_string(vocab) + " tokens");
+  const std::string prompt = a.get("--prompt");
+  const float* logits = nullptr;
+  for (unsigned char c : prompt) logits = model.step(c);
+  auto printable = [](uint32_t b) {
+    if (b == '\n') return std::string("\\n");
+    if (b >= 32 && b < 127) return std::string(1, static_cast<char>(b));
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02x", b);
+    return std::string(buf);
+  };
+  std::vector<uint32_t> order(vocab);
+  std::iota(order.begin(), order.end(), 0u);
+  std::vector<double> prob(vocab);
+  const float top = *std::max_element(logits, logits + vocab);
+  double sum = 0;
+  for (uint32_t i = 0; i < vocab; ++i) sum += prob[i] = std::exp(static_cast<double>(logits[i] - top));
+  std::partial_sort(order.begin(), order.begin() + std::min(k, vocab), order.end(),
+                    [&](uint32_t x, uint32_t y) { return logits[x] > logits[y]; });
+  std::printf("prompt: \"%s\"\nnext byte:\n", prompt.c_str());
+  for (uint32_t i = 0; i < std::min(k, vocab); ++i)
+    std::printf("  '%s'  p=%.3f  logit=%.3f\n", printable(order[i]).c_str(), prob[order[i]] / sum,
+                static_cast<double>(logits[order[i]]));
+  std::string continuation;
+  for (uint32_t i = 0; i < n; ++i) {
+    const auto next = static_cast<uint32_t>(std::max_element(logits, logits + vocab) - logits);
+    continuation += printable(next);
+    logits = model.step(next);
+  }
+  std::printf("greedy continuation: \"%s%s\"\n", prompt.c_str(), continuation.c_str());
+  return 0;
+}
+
+}  // namespace rwkv_edge::cli

@@ -1,0 +1,12 @@
+#pragma once
+
+namespace rwkv_edge::cli {
+
+// Each returns the process exit status; bad input is thrown as UsageError,
+// PlanError or std::runtime_error and reported by main() as one line.
+int cmd_plan(int argc, char** argv);
+int cmd_inspect(int argc, char** argv);
+int cmd_logits(int argc, char** argv);
+int cmd_predict(int argc, char** argv);
+
+}  // namespace rwkv_edge::cli

@@ -1,0 +1,42 @@
+// rwkv-edge: one binary, subcommands (see DESIGN.md's CLI contract).
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+#include "cli_args.h"
+#include "commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: rwkv-edge <command> [options]\n"
+    "  plan IN -o OUT.rwkv [--ln-x-eps E] [--json]     checkpoint (.pth, .safetensors, rwkv.cpp .bin) -> model file\n"
+    "  inspect M.rwkv [--json]                         versions, dims, arena map, tensors, byte totals\n"
+    "  logits M.rwkv --tokens 1,2,3 --out L.bin [--mode step] [--threads N]\n"
+    "                                                  float32 [n_tokens, vocab], row i after tokens[0..i]\n"
+    "  predict M.rwkv --prompt TEXT [-k K] [-n N]      byte-level models: top next bytes + greedy continuation\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace rwkv_edge::cli;
+  if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const char* cmd = argv[1];
+  try {
+    if (!std::strcmp(cmd, "plan")) return cmd_plan(argc, argv);
+    if (!std::strcmp(cmd, "inspect")) return cmd_inspect(argc, argv);
+    if (!std::strcmp(cmd, "logits")) return cmd_logits(argc, argv);
+    if (!std::strcmp(cmd, "predict")) return cmd_predict(argc, argv);
+    std::fprintf(stderr, "rwkv-edge: unknown command '%s'\n%s", cmd, kUsage);
+    return 2;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "rwkv-edge %s: %s\n", cmd, e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rwkv-edge %s: %s\n", cmd, e.what());
+    return 1;
+  }
+}

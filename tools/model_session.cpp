@@ -1,0 +1,39 @@
+#include "model_session.h"
+
+#include <stdexcept>
+
+#include "model_file.h"
+
+namespace rwkv_edge::cli {
+
+ModelSession::ModelSession(const std::string& path, uint32_t threads, bool verify_weights) : file_(path) {
+  size_t need = 0;
+  rwkv_edge_status st = rwkv_edge_arena_size_required(file_.data(), file_.size(), &need);
+  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(path + ": " + st.message);
+  arena_ = std::aligned_alloc(RWKV_EDGE_ARENA_ALIGNMENT, align_up(need, RWKV_EDGE_ARENA_ALIGNMENT));
+  if (arena_ == nullptr) throw std::runtime_error("cannot allocate a " + std::to_string(need) + "-byte arena");
+  rwkv_edge_options opts;
+  rwkv_edge_default_options(&opts);
+  opts.n_threads = threads;
+  opts.verify_weights = verify_weights ? 1 : 0;
+  st = rwkv_edge_init(file_.data(), file_.size(), arena_, need, &opts, &session_);
+  if (st.code != RWKV_EDGE_OK) {
+    std::free(arena_);
+    throw std::runtime_error(path + ": " + st.message);
+  }
+  rwkv_edge_get_info(session_, &info_);
+}
+
+ModelSession::~ModelSession() {
+  rwkv_edge_release(session_);
+  std::free(arena_);
+}
+
+const float* ModelSession::step(uint32_t token) {
+  const float* logits = nullptr;
+  const rwkv_edge_status st = rwkv_edge_step(session_, token, &logits);
+  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(st.message);
+  return logits;
+}
+
+}  // namespace rwkv_edge::cli

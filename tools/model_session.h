@@ -1,0 +1,33 @@
+// Loads a .rwkv file into a runtime session for the CLI: the file is mapped,
+// the arena is sized by the runtime and allocated once, aligned.
+#pragma once
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "mapped_file.h"
+#include "rwkv_edge.h"
+
+namespace rwkv_edge::cli {
+
+class ModelSession {
+ public:
+  // Throws std::runtime_error with the runtime's message on failure.
+  ModelSession(const std::string& path, uint32_t threads, bool verify_weights);
+  ~ModelSession();
+  ModelSession(const ModelSession&) = delete;
+  ModelSession& operator=(const ModelSession&) = delete;
+
+  rwkv_edge_session* get() { return session_; }
+  const rwkv_edge_info& info() const { return info_; }
+  const float* step(uint32_t token);  // throws on a runtime error
+
+ private:
+  planner::MappedFile file_;
+  void* arena_ = nullptr;
+  rwkv_edge_session* session_ = nullptr;
+  rwkv_edge_info info_{};
+};
+
+}  // namespace rwkv_edge::cli
