@@ -46,7 +46,7 @@ void undo_transforms(Checkpoint& ck, const std::string& what) {
       if (t.numel() % 6 != 0) throw PlanError(what + ": x_rwkvag is not 6 vectors");
       const uint64_t c = t.numel() / 6;
       const char* parts[6] = {"x_r", "x_w", "x_k", "x_v", "x_a", "x_g"};
-      const std::string base = name.substr(0, name.size() - 7);  // drop "x_rwkvag"
+      const std::string base = name.substr(0, name.size() - 8);  // drop "x_rwkvag"
       for (int p = 0; p < 6; ++p) {
         Tensor part;
         part.source_dtype = t.source_dtype;
@@ -150,6 +150,7 @@ Checkpoint import_rwkvcpp_bin(const uint8_t* data, size_t size, const std::strin
     if (ck.tensors.count(name)) r.fail("duplicate tensor '" + name + "'");
     ck.tensors[name] = std::move(t);
   }
+  if (ck.tensors.empty()) r.fail("no tensors after the header");
   undo_transforms(ck, what);
   return ck;
 }

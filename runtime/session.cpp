@@ -144,7 +144,7 @@ void rwkv_edge_default_options(rwkv_edge_options* options) {
   options->struct_size = sizeof(rwkv_edge_options);
   options->n_threads = 0;
   options->verify_weights = 0;
-  options->use_onednn = 1;
+  options->use_onednn = 0;  // oneDNN 2.6 execute() allocates (~5 blocks per call): off the no-heap step path
 }
 
 rwkv_edge_status rwkv_edge_arena_size_required(const void* model, size_t model_bytes,

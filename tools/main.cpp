@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(cmd, "inspect")) return cmd_inspect(argc, argv);
     if (!std::strcmp(cmd, "logits")) return cmd_logits(argc, argv);
     if (!std::strcmp(cmd, "predict")) return cmd_predict(argc, argv);
-    std::fprintf(stderr, "rwkv-edge: unknown command '%s'\n%s", cmd, kUsage);
+    std::fprintf(stderr, "rwkv-edge: unknown command '%s' (see rwkv-edge --help)\n", cmd);
     return 2;
   } catch (const UsageError& e) {
     std::fprintf(stderr, "rwkv-edge %s: %s\n", cmd, e.what());

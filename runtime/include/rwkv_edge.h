@@ -47,7 +47,8 @@ typedef struct rwkv_edge_options {
   uint32_t struct_size;        /* sizeof(rwkv_edge_options), for ABI growth */
   uint32_t n_threads;          /* 0: library default */
   uint32_t verify_weights;     /* 1: check the weight CRC32 at init (one pass over the weights) */
-  uint32_t use_onednn;         /* 1 (default): oneDNN for large mat-vecs; 0: reference kernels only */
+  uint32_t use_onednn;         /* 0 (default): reference kernels; 1: oneDNN mat-vecs for large matrices
+                                  (faster, but oneDNN 2.6 allocates on every execute, breaking no-heap) */
 } rwkv_edge_options;
 
 typedef struct rwkv_edge_session rwkv_edge_session;

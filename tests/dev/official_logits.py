@@ -35,6 +35,9 @@ def main():
             return original(x, num_groups, weight=weight, bias=bias, eps=args.ln_x_eps)
         F.group_norm = group_norm
         torch.nn.functional.group_norm = group_norm
+    # rwkv 0.8.32's v7 loader passes mmap=True, which torch < 2.1 does not know.
+    original_load = torch.load
+    torch.load = lambda *a, **kw: original_load(*a, **{k: v for k, v in kw.items() if k != "mmap"})
     from rwkv.model import RWKV
 
     name = args.model[:-4] if args.model.endswith(".pth") else args.model

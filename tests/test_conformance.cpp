@@ -1,0 +1,84 @@
+// Logits against the official rwkv package (fp32 path: max |delta| <= 1e-4).
+#include <doctest/doctest.h>
+
+#include <cstdio>
+
+#include "importers.h"
+#include "planner.h"
+#include "test_support.h"
+
+using namespace rwkv_edge::test;
+
+namespace {
+
+constexpr float kTolerance = 1e-4f;
+const char* kTinyTokens = "34,105,110,32,116,104,101,32,109,111,114,110,105,110,103,44";
+const char* kRandomTokens = "1,2,3,250,7,0,299,42,42,42,100,5,17,256,128,64";
+
+float conformance(const std::string& checkpoint, const std::string& expected, const std::string& tokens,
+                  float eps = -1.0f) {
+  const auto got = run_logits(plan_to_bytes(checkpoint, eps), parse_tokens(tokens));
+  const float d = max_abs_diff(got, read_floats(expected));
+  std::printf("  conformance %-44s max|d| = %.3g\n", checkpoint.substr(checkpoint.find_last_of('/') + 1).c_str(), d);
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("committed mini fixtures match the official package (fresh clone)") {
+  const auto csv = read_file(data_path("TOKENS"));
+  const std::string toks(csv.begin(), csv.end());
+  for (const char* v : {"v4", "v5", "v5.2", "v6", "v7", "v4-fp16"}) {
+    const std::string base = data_path(std::string("mini-") + v);
+    CHECK(conformance(base + ".pth", base + ".official-logits.bin", toks) <= kTolerance);
+  }
+}
+
+TEST_CASE("bf16 checkpoints load; logits are reported against the official package") {
+  // Known gap (docs/format.md): torch 1.13 layer-norms a bf16 embedding with its
+  // own bf16 kernel; we round a float32 layer norm once, which differs by up to
+  // one bf16 ulp per element. The logits are reported, not held to 1e-4.
+  const auto csv = read_file(data_path("TOKENS"));
+  const std::string toks(csv.begin(), csv.end());
+  for (const char* v : {"v5.2-bf16", "v6-bf16"}) {
+    const std::string base = data_path(std::string("mini-") + v);
+    const float d = conformance(base + ".pth", base + ".official-logits.bin", toks);
+    CHECK(d < 1.0f);
+  }
+}
+
+TEST_CASE("shared tiny models match the official logits, default and eps 1e-5") {
+  if (!shared_available()) return;
+  for (const char* m : {"4v0-660K", "5v1-730K", "5v2-730K", "6v0-3m-dq", "7v0-834K"}) {
+    const std::string base = shared_path(std::string("tiny/tiny-rwkv-") + m);
+    CHECK(conformance(base + ".pth", base + ".official-logits.bin", kTinyTokens) <= kTolerance);
+    CHECK(conformance(base + ".pth", base + ".official-logits-eps1e-5.bin", kTinyTokens, 1e-5f) <= kTolerance);
+  }
+}
+
+TEST_CASE("shared random models match the official logits") {
+  if (!shared_available()) return;
+  for (const char* v : {"4", "5.2", "6", "7"}) {
+    const std::string base = shared_path(std::string("random/rand-v") + v);
+    CHECK(conformance(base + ".pth", base + ".official-logits.bin", kRandomTokens) <= kTolerance);
+  }
+  // rand-v5 is ill-conditioned: a wkv sum cancels ~4000x, so the official fp32
+  // result is itself 4.4e-3 away from an fp64 evaluation of the same math
+  // (ours: 1.3e-3). Held to the official fp32 rounding noise, see docs/format.md.
+  const std::string base = shared_path("random/rand-v5");
+  CHECK(conformance(base + ".pth", base + ".official-logits.bin", kRandomTokens) <= 5e-3f);
+}
+
+TEST_CASE("rwkv.cpp FP32 files give the logits of their .pth; FP16 within fp16 rounding") {
+  if (!shared_available()) return;
+  for (const char* m : {"4v0-660K", "5v1-730K", "5v2-730K", "7v0-834K"}) {
+    const std::string base = shared_path(std::string("tiny/tiny-rwkv-") + m);
+    const auto tokens = parse_tokens(kTinyTokens);
+    const auto from_pth = run_logits(plan_to_bytes(base + ".pth"), tokens);
+    const float d32 = max_abs_diff(run_logits(plan_to_bytes(base + "-FP32.bin"), tokens), from_pth);
+    const float d16 = max_abs_diff(run_logits(plan_to_bytes(base + "-FP16.bin"), tokens), from_pth);
+    std::printf("  rwkv.cpp %-10s FP32 vs pth %.3g, FP16 vs pth %.3g\n", m, d32, d16);
+    CHECK(d32 <= kTolerance);
+    CHECK(d16 <= 0.05f);  // fp16 weights: ~1e-3 relative per weight, logits of magnitude ~10
+  }
+}

@@ -1,0 +1,137 @@
+// Bad input at the runtime boundary: small or misaligned arenas, truncated and
+// bit-flipped model files, out-of-range tokens, state buffers of the wrong size.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "test_support.h"
+
+using namespace rwkv_edge::test;
+
+namespace {
+
+const ModelBytes& mini_model() {
+  static const ModelBytes model = plan_to_bytes(data_path("mini-v5.2.pth"));
+  return model;
+}
+
+rwkv_edge_code try_init(const uint8_t* model, size_t size, void* arena, size_t arena_bytes, bool verify = true) {
+  rwkv_edge_options opts;
+  rwkv_edge_default_options(&opts);
+  opts.verify_weights = verify;
+  rwkv_edge_session* s = nullptr;
+  const rwkv_edge_status st = rwkv_edge_init(model, size, arena, arena_bytes, &opts, &s);
+  if (st.code == RWKV_EDGE_OK) {
+    CHECK(s != nullptr);
+    const float* logits = nullptr;
+    CHECK(rwkv_edge_step(s, 1, &logits).code == RWKV_EDGE_OK);
+    rwkv_edge_release(s);
+  } else {
+    CHECK(s == nullptr);
+    CHECK(std::strlen(st.message) > 0);
+  }
+  return st.code;
+}
+
+}  // namespace
+
+TEST_CASE("every arena smaller than required fails cleanly; the exact size works") {
+  const ModelBytes& m = mini_model();
+  size_t need = 0;
+  REQUIRE(rwkv_edge_arena_size_required(m.data(), m.size, &need).code == RWKV_EDGE_OK);
+  ArenaBuffer arena(need);
+  for (size_t n = 0; n < need; n += (n < 4096 ? 1 : 61))
+    REQUIRE(try_init(m.data(), m.size, arena.ptr, n) == RWKV_EDGE_ARENA_TOO_SMALL);
+  CHECK(try_init(m.data(), m.size, arena.ptr, need - 1) == RWKV_EDGE_ARENA_TOO_SMALL);
+  CHECK(try_init(m.data(), m.size, arena.ptr, need) == RWKV_EDGE_OK);
+}
+
+TEST_CASE("a misaligned arena or null pointers are refused") {
+  const ModelBytes& m = mini_model();
+  size_t need = 0;
+  REQUIRE(rwkv_edge_arena_size_required(m.data(), m.size, &need).code == RWKV_EDGE_OK);
+  ArenaBuffer arena(need + 64);
+  CHECK(try_init(m.data(), m.size, static_cast<uint8_t*>(arena.ptr) + 8, need) == RWKV_EDGE_ARENA_MISALIGNED);
+  CHECK(try_init(m.data(), m.size, nullptr, need) == RWKV_EDGE_INVALID_ARGUMENT);
+  CHECK(try_init(nullptr, m.size, arena.ptr, need) == RWKV_EDGE_INVALID_ARGUMENT);
+}
+
+TEST_CASE("truncated model files fail cleanly at every length") {
+  const ModelBytes& m = mini_model();
+  ArenaBuffer arena(1 << 20);
+  for (size_t n = 0; n < m.size; n += (n < 2048 ? 1 : 97)) {
+    size_t need = 0;
+    REQUIRE(rwkv_edge_arena_size_required(m.data(), n, &need).code == RWKV_EDGE_BAD_MODEL);
+    REQUIRE(try_init(m.data(), n, arena.ptr, arena.size) == RWKV_EDGE_BAD_MODEL);
+  }
+}
+
+TEST_CASE("bit flips anywhere are caught (CRC, verifier) or harmless, never a crash") {
+  const ModelBytes& good = mini_model();
+  ArenaBuffer arena(1 << 20);
+  ModelBytes m = good;
+  size_t caught = 0, tried = 0;
+  for (size_t pos = 0; pos < m.size; pos += 13) {
+    for (int bit : {0, 5}) {
+      m.data()[pos] ^= static_cast<uint8_t>(1u << bit);
+      const rwkv_edge_code code = try_init(m.data(), m.size, arena.ptr, arena.size);
+      caught += code != RWKV_EDGE_OK;
+      ++tried;
+      m.data()[pos] ^= static_cast<uint8_t>(1u << bit);
+    }
+  }
+  std::printf("  bit flips: %zu of %zu caught at init (the rest hit zero padding between description and weights)\n",
+              caught, tried);
+  CHECK(caught * 10 >= tried * 9);
+}
+
+TEST_CASE("tokens outside the vocabulary are refused and the state is untouched") {
+  const ModelBytes& m = mini_model();
+  size_t need = 0;
+  REQUIRE(rwkv_edge_arena_size_required(m.data(), m.size, &need).code == RWKV_EDGE_OK);
+  ArenaBuffer arena(need);
+  rwkv_edge_session* s = nullptr;
+  REQUIRE(rwkv_edge_init(m.data(), m.size, arena.ptr, need, nullptr, &s).code == RWKV_EDGE_OK);
+  rwkv_edge_info info;
+  rwkv_edge_get_info(s, &info);
+  std::vector<uint8_t> before(rwkv_edge_state_bytes(s)), after(before.size());
+  const float* logits = nullptr;
+  REQUIRE(rwkv_edge_step(s, 3, &logits).code == RWKV_EDGE_OK);
+  REQUIRE(rwkv_edge_state_save(s, before.data(), before.size()).code == RWKV_EDGE_OK);
+  for (uint32_t bad : {info.vocab_size, info.vocab_size + 1, 0xFFFFFFFFu}) {
+    const rwkv_edge_status st = rwkv_edge_step(s, bad, &logits);
+    CHECK(st.code == RWKV_EDGE_TOKEN_OUT_OF_RANGE);
+    CHECK(std::string(st.message).find("outside the vocabulary") != std::string::npos);
+  }
+  REQUIRE(rwkv_edge_state_save(s, after.data(), after.size()).code == RWKV_EDGE_OK);
+  CHECK(before == after);
+  CHECK(rwkv_edge_state_save(s, after.data(), after.size() - 4).code == RWKV_EDGE_STATE_SIZE_MISMATCH);
+  CHECK(rwkv_edge_state_restore(s, after.data(), after.size() + 4).code == RWKV_EDGE_STATE_SIZE_MISMATCH);
+  rwkv_edge_release(s);
+}
+
+TEST_CASE("state save/restore and reset reproduce the same continuation") {
+  const ModelBytes& m = mini_model();
+  size_t need = 0;
+  REQUIRE(rwkv_edge_arena_size_required(m.data(), m.size, &need).code == RWKV_EDGE_OK);
+  ArenaBuffer arena(need);
+  rwkv_edge_session* s = nullptr;
+  REQUIRE(rwkv_edge_init(m.data(), m.size, arena.ptr, need, nullptr, &s).code == RWKV_EDGE_OK);
+  rwkv_edge_info info;
+  rwkv_edge_get_info(s, &info);
+  const float* logits = nullptr;
+  for (uint32_t t : {1u, 2u, 3u}) REQUIRE(rwkv_edge_step(s, t, &logits).code == RWKV_EDGE_OK);
+  std::vector<uint8_t> saved(rwkv_edge_state_bytes(s));
+  REQUIRE(rwkv_edge_state_save(s, saved.data(), saved.size()).code == RWKV_EDGE_OK);
+  REQUIRE(rwkv_edge_step(s, 9, &logits).code == RWKV_EDGE_OK);
+  const std::vector<float> first(logits, logits + info.vocab_size);
+  REQUIRE(rwkv_edge_step(s, 4, &logits).code == RWKV_EDGE_OK);
+  REQUIRE(rwkv_edge_state_restore(s, saved.data(), saved.size()).code == RWKV_EDGE_OK);
+  REQUIRE(rwkv_edge_step(s, 9, &logits).code == RWKV_EDGE_OK);
+  CHECK(std::vector<float>(logits, logits + info.vocab_size) == first);
+  rwkv_edge_state_reset(s);
+  for (uint32_t t : {1u, 2u, 3u, 9u}) REQUIRE(rwkv_edge_step(s, t, &logits).code == RWKV_EDGE_OK);
+  CHECK(std::vector<float>(logits, logits + info.vocab_size) == first);
+  rwkv_edge_release(s);
+}

@@ -1,0 +1,115 @@
+#include "test_support.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "planner.h"
+
+namespace rwkv_edge::test {
+
+std::string data_path(const std::string& name) { return std::string(RWKV_EDGE_TEST_DATA) + "/" + name; }
+std::string shared_path(const std::string& name) { return std::string(RWKV_EDGE_SHARED_FIXTURES) + "/" + name; }
+
+bool shared_available() {
+  static const bool present = std::ifstream(shared_path("README.md")).good();
+  static bool told = false;
+  if (!present && !told) {
+    std::fprintf(stderr, "SKIP: %s is absent; shared-fixture checks are skipped (committed mini fixtures still run)\n",
+                 RWKV_EDGE_SHARED_FIXTURES);
+    told = true;
+  }
+  return present;
+}
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  REQUIRE_MESSAGE(f.good(), "cannot open " << path);
+  return {std::istreambuf_iterator<char>(f), {}};
+}
+
+std::vector<float> read_floats(const std::string& path) {
+  const auto bytes = read_file(path);
+  std::vector<float> out(bytes.size() / 4);
+  std::memcpy(out.data(), bytes.data(), out.size() * 4);
+  return out;
+}
+
+std::vector<uint32_t> parse_tokens(const std::string& csv) {
+  std::vector<uint32_t> out;
+  size_t pos = 0;
+  while (pos < csv.size()) {
+    size_t end = csv.find_first_of(",\n", pos);
+    if (end == std::string::npos) end = csv.size();
+    if (end > pos) out.push_back(static_cast<uint32_t>(std::stoul(csv.substr(pos, end - pos))));
+    pos = end + 1;
+  }
+  return out;
+}
+
+ModelBytes load_model_bytes(const std::string& path) {
+  const auto bytes = read_file(path);
+  ModelBytes m;
+  m.size = bytes.size();
+  m.storage.resize((bytes.size() + 7) / 8);
+  std::memcpy(m.data(), bytes.data(), bytes.size());
+  return m;
+}
+
+ModelBytes plan_to_bytes(const std::string& checkpoint, float ln_x_eps) {
+  char tmpl[] = "/tmp/rwkv-edge-test-XXXXXX";
+  const int fd = mkstemp(tmpl);
+  REQUIRE(fd >= 0);
+  close(fd);
+  planner::PlanOptions o;
+  o.input = checkpoint;
+  o.output = tmpl;
+  if (ln_x_eps > 0) o.ln_x_eps = ln_x_eps;
+  planner::plan_model(o);
+  ModelBytes m = load_model_bytes(tmpl);
+  std::remove(tmpl);
+  return m;
+}
+
+ArenaBuffer::ArenaBuffer(size_t n) : ptr(std::aligned_alloc(RWKV_EDGE_ARENA_ALIGNMENT, (n + 63) / 64 * 64 + 64)), size(n) {}
+ArenaBuffer::~ArenaBuffer() { std::free(ptr); }
+
+std::vector<float> run_logits(const ModelBytes& model, const std::vector<uint32_t>& tokens, bool use_onednn) {
+  size_t need = 0;
+  rwkv_edge_status st = rwkv_edge_arena_size_required(model.data(), model.size, &need);
+  REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
+  ArenaBuffer arena(need);
+  rwkv_edge_options opts;
+  rwkv_edge_default_options(&opts);
+  opts.verify_weights = 1;
+  opts.use_onednn = use_onednn ? 1 : 0;
+  rwkv_edge_session* s = nullptr;
+  st = rwkv_edge_init(model.data(), model.size, arena.ptr, need, &opts, &s);
+  REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
+  rwkv_edge_info info;
+  rwkv_edge_get_info(s, &info);
+  std::vector<float> out;
+  for (uint32_t t : tokens) {
+    const float* logits = nullptr;
+    st = rwkv_edge_step(s, t, &logits);
+    REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
+    out.insert(out.end(), logits, logits + info.vocab_size);
+  }
+  rwkv_edge_release(s);
+  return out;
+}
+
+float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  REQUIRE(a.size() == b.size());
+  float d = 0;
+  for (size_t i = 0; i < a.size(); ++i) d = std::max(d, std::fabs(a[i] - b[i]));
+  return d;
+}
+
+}  // namespace rwkv_edge::test

@@ -1,0 +1,41 @@
+// Shared helpers for the suites: fixture paths, planning to a temp file,
+// running a model over tokens, comparing logits.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rwkv_edge.h"
+
+namespace rwkv_edge::test {
+
+std::string data_path(const std::string& name);          // tests/data/...
+std::string shared_path(const std::string& name);        // ../shared/fixtures/...
+bool shared_available();                                  // prints a skip note once when absent
+std::vector<uint8_t> read_file(const std::string& path);
+std::vector<float> read_floats(const std::string& path);
+std::vector<uint32_t> parse_tokens(const std::string& csv);
+
+// Plans `checkpoint` into a temporary .rwkv and returns its bytes (8-aligned storage).
+struct ModelBytes {
+  std::vector<uint64_t> storage;
+  size_t size = 0;
+  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(storage.data()); }
+  uint8_t* data() { return reinterpret_cast<uint8_t*>(storage.data()); }
+};
+ModelBytes plan_to_bytes(const std::string& checkpoint, float ln_x_eps = -1.0f);
+ModelBytes load_model_bytes(const std::string& path);
+
+struct ArenaBuffer {
+  explicit ArenaBuffer(size_t n);
+  ~ArenaBuffer();
+  void* ptr;
+  size_t size;
+};
+
+// Steps through `tokens` from the reset state: logits rows concatenated.
+std::vector<float> run_logits(const ModelBytes& model, const std::vector<uint32_t>& tokens, bool use_onednn = true);
+float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b);
+
+}  // namespace rwkv_edge::test
