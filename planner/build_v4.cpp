@@ -6,6 +6,21 @@
 
 namespace rwkv_edge::planner {
 
+Operand channel_mix_v4(GraphBuilder& b, const ModelDims& d, const Operand& x, const std::string& p,
+                       const std::string& L) {
+  using fb::OpType;
+  const uint64_t C = d.n_embd;
+    const Operand xx = b.layer_norm(x, p + "ln2");
+    const Operand fshift = b.state(L + "ffn.shift", C);
+    const Operand fk = b.op(OpType::Lerp, {xx, fshift, b.vec(p + "ffn.time_mix_k")}, C, L + "ffn.xk");
+    const Operand fr = b.op(OpType::Lerp, {xx, fshift, b.vec(p + "ffn.time_mix_r")}, C, L + "ffn.xr");
+    b.op_into(OpType::Copy, {xx}, {fshift});
+    const Operand fr_s = b.unary(OpType::Sigmoid, b.matvec(b.weight(p + "ffn.receptance.weight", {C, C}), fr, L + "ffn.r"), L + "ffn.sr");
+    const Operand hidden = b.unary(OpType::ReluSquare, b.matvec(b.weight(p + "ffn.key.weight", {d.n_ffn, C}), fk, L + "ffn.k"), L + "ffn.k2");
+    const Operand fv = b.matvec(b.weight(p + "ffn.value.weight", {C, d.n_ffn}), hidden, L + "ffn.v");
+    return b.binary(OpType::Add, x, b.binary(OpType::Mul, fr_s, fv, L + "ffn.out"), L + "x.ffn");
+}
+
 void build_v4(GraphBuilder& b, const ModelDims& d) {
   using fb::OpType;
   const Checkpoint& ck = b.checkpoint();
@@ -36,16 +51,7 @@ void build_v4(GraphBuilder& b, const ModelDims& d) {
     const Operand wkv = b.op_state(OpType::Wkv4, {k, v, w, u}, A, L + "att.wkv", {aa, bb, pp});
     const Operand rw = b.binary(OpType::Mul, r, wkv, L + "att.rwkv");
     x = b.binary(OpType::Add, x, b.matvec(b.weight(p + "att.output.weight", {C, A}), rw, L + "att.out"), L + "x.att");
-    // Channel mixing.
-    xx = b.layer_norm(x, p + "ln2");
-    const Operand fshift = b.state(L + "ffn.shift", C);
-    const Operand fk = b.op(OpType::Lerp, {xx, fshift, b.vec(p + "ffn.time_mix_k")}, C, L + "ffn.xk");
-    const Operand fr = b.op(OpType::Lerp, {xx, fshift, b.vec(p + "ffn.time_mix_r")}, C, L + "ffn.xr");
-    b.op_into(OpType::Copy, {xx}, {fshift});
-    const Operand fr_s = b.unary(OpType::Sigmoid, b.matvec(b.weight(p + "ffn.receptance.weight", {C, C}), fr, L + "ffn.r"), L + "ffn.sr");
-    const Operand hidden = b.unary(OpType::ReluSquare, b.matvec(b.weight(p + "ffn.key.weight", {d.n_ffn, C}), fk, L + "ffn.k"), L + "ffn.k2");
-    const Operand fv = b.matvec(b.weight(p + "ffn.value.weight", {C, d.n_ffn}), hidden, L + "ffn.v");
-    x = b.binary(OpType::Add, x, b.binary(OpType::Mul, fr_s, fv, L + "ffn.out"), L + "x.ffn");
+    x = channel_mix_v4(b, d, x, p, L);
   }
   head(b, x, d);
 }

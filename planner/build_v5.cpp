@@ -74,15 +74,7 @@ void build_v5(GraphBuilder& b, const ModelDims& d, const BuildOptions& o) {
     if (gated) y = b.binary(OpType::Mul, y, g, L + "att.gated");
     x = b.binary(OpType::Add, x, b.matvec(b.weight(p + "att.output.weight", {C, C}), y, L + "att.out"), L + "x.att");
 
-    xx = b.layer_norm(x, p + "ln2");
-    const Operand fshift = b.state(L + "ffn.shift", C);
-    const Operand fk = b.op(OpType::Lerp, {xx, fshift, b.vec(p + "ffn.time_mix_k")}, C, L + "ffn.xk");
-    const Operand fr = b.op(OpType::Lerp, {xx, fshift, b.vec(p + "ffn.time_mix_r")}, C, L + "ffn.xr");
-    b.op_into(OpType::Copy, {xx}, {fshift});
-    const Operand fr_s = b.unary(OpType::Sigmoid, b.matvec(b.weight(p + "ffn.receptance.weight", {C, C}), fr, L + "ffn.r"), L + "ffn.sr");
-    const Operand hidden = b.unary(OpType::ReluSquare, b.matvec(b.weight(p + "ffn.key.weight", {d.n_ffn, C}), fk, L + "ffn.k"), L + "ffn.k2");
-    const Operand fv = b.matvec(b.weight(p + "ffn.value.weight", {C, d.n_ffn}), hidden, L + "ffn.v");
-    x = b.binary(OpType::Add, x, b.binary(OpType::Mul, fr_s, fv, L + "ffn.out"), L + "x.ffn");
+    x = channel_mix_v4(b, d, x, p, L);
   }
   head(b, x, d);
 }

@@ -100,6 +100,10 @@ Operand embed_with_ln0(GraphBuilder& b, const ModelDims& dims);
 // ln_out then the head: writes the logits buffer.
 void head(GraphBuilder& b, const Operand& x, const ModelDims& dims);
 
+// The v4/v5 channel mix (official ffn_one): returns the new residual stream.
+Operand channel_mix_v4(GraphBuilder& b, const ModelDims& dims, const Operand& x, const std::string& p,
+                       const std::string& L);
+
 void build_v4(GraphBuilder& b, const ModelDims& dims);
 void build_v5(GraphBuilder& b, const ModelDims& dims, const BuildOptions& options);
 void build_v6(GraphBuilder& b, const ModelDims& dims, const BuildOptions& options);

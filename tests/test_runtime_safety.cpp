@@ -34,6 +34,24 @@ rwkv_edge_code try_init(const uint8_t* model, size_t size, void* arena, size_t a
   return st.code;
 }
 
+// An initialised session over the mini model, released on scope exit.
+struct MiniSession {
+  MiniSession() : arena(arena_bytes()) {
+    REQUIRE(rwkv_edge_init(mini_model().data(), mini_model().size, arena.ptr, arena.size, nullptr, &s).code ==
+            RWKV_EDGE_OK);
+    rwkv_edge_get_info(s, &info);
+  }
+  ~MiniSession() { rwkv_edge_release(s); }
+  static size_t arena_bytes() {
+    size_t need = 0;
+    REQUIRE(rwkv_edge_arena_size_required(mini_model().data(), mini_model().size, &need).code == RWKV_EDGE_OK);
+    return need;
+  }
+  ArenaBuffer arena;
+  rwkv_edge_session* s = nullptr;
+  rwkv_edge_info info{};
+};
+
 }  // namespace
 
 TEST_CASE("every arena smaller than required fails cleanly; the exact size works") {
@@ -87,14 +105,9 @@ TEST_CASE("bit flips anywhere are caught (CRC, verifier) or harmless, never a cr
 }
 
 TEST_CASE("tokens outside the vocabulary are refused and the state is untouched") {
-  const ModelBytes& m = mini_model();
-  size_t need = 0;
-  REQUIRE(rwkv_edge_arena_size_required(m.data(), m.size, &need).code == RWKV_EDGE_OK);
-  ArenaBuffer arena(need);
-  rwkv_edge_session* s = nullptr;
-  REQUIRE(rwkv_edge_init(m.data(), m.size, arena.ptr, need, nullptr, &s).code == RWKV_EDGE_OK);
-  rwkv_edge_info info;
-  rwkv_edge_get_info(s, &info);
+  MiniSession session;
+  rwkv_edge_session* s = session.s;
+  const rwkv_edge_info& info = session.info;
   std::vector<uint8_t> before(rwkv_edge_state_bytes(s)), after(before.size());
   const float* logits = nullptr;
   REQUIRE(rwkv_edge_step(s, 3, &logits).code == RWKV_EDGE_OK);
@@ -108,18 +121,12 @@ TEST_CASE("tokens outside the vocabulary are refused and the state is untouched"
   CHECK(before == after);
   CHECK(rwkv_edge_state_save(s, after.data(), after.size() - 4).code == RWKV_EDGE_STATE_SIZE_MISMATCH);
   CHECK(rwkv_edge_state_restore(s, after.data(), after.size() + 4).code == RWKV_EDGE_STATE_SIZE_MISMATCH);
-  rwkv_edge_release(s);
 }
 
 TEST_CASE("state save/restore and reset reproduce the same continuation") {
-  const ModelBytes& m = mini_model();
-  size_t need = 0;
-  REQUIRE(rwkv_edge_arena_size_required(m.data(), m.size, &need).code == RWKV_EDGE_OK);
-  ArenaBuffer arena(need);
-  rwkv_edge_session* s = nullptr;
-  REQUIRE(rwkv_edge_init(m.data(), m.size, arena.ptr, need, nullptr, &s).code == RWKV_EDGE_OK);
-  rwkv_edge_info info;
-  rwkv_edge_get_info(s, &info);
+  MiniSession session;
+  rwkv_edge_session* s = session.s;
+  const rwkv_edge_info& info = session.info;
   const float* logits = nullptr;
   for (uint32_t t : {1u, 2u, 3u}) REQUIRE(rwkv_edge_step(s, t, &logits).code == RWKV_EDGE_OK);
   std::vector<uint8_t> saved(rwkv_edge_state_bytes(s));
@@ -133,5 +140,4 @@ TEST_CASE("state save/restore and reset reproduce the same continuation") {
   rwkv_edge_state_reset(s);
   for (uint32_t t : {1u, 2u, 3u, 9u}) REQUIRE(rwkv_edge_step(s, t, &logits).code == RWKV_EDGE_OK);
   CHECK(std::vector<float>(logits, logits + info.vocab_size) == first);
-  rwkv_edge_release(s);
 }
