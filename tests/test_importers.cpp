@@ -21,6 +21,12 @@ std::vector<PickledTensor> unpickle(const std::string& bytes) {
   return unpickle_state_dict(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "test");
 }
 
+// A pickle from a literal that contains NUL bytes, sized by the compiler.
+template <size_t N>
+std::string bytes(const char (&literal)[N]) {
+  return std::string(literal, N - 1);
+}
+
 std::string error_of(const std::string& pickle) {
   try {
     unpickle(pickle);
@@ -34,15 +40,15 @@ std::string error_of(const std::string& pickle) {
 
 TEST_CASE("the unpickler refuses globals and opcodes outside a state_dict") {
   // os.system('x') as protocol 2: the classic pickle exploit.
-  const std::string evil = std::string("\x80\x02" "cos\nsystem\n" "X\x01\x00\x00\x00x" "\x85R.", 26);
+  const std::string evil = bytes("\x80\x02" "cos\nsystem\n" "X\x01\x00\x00\x00x" "\x85R.");
   CHECK(error_of(evil).find("'os.system' is not allowed") != std::string::npos);
-  CHECK(error_of(std::string("\x80\x02" "cbuiltins\neval\n.", 18)).find("not allowed") != std::string::npos);
-  CHECK(error_of(std::string("\x80\x02" "S'x'\n.", 9)).find("opcode 0x53") != std::string::npos);
-  CHECK(error_of(std::string("\x80\x02" "N.", 4)).find("not a dict") != std::string::npos);
-  CHECK(error_of(std::string("\x80\x02" "}q\x00", 5)).find("truncated") != std::string::npos);
-  CHECK(error_of(std::string("\x80\x02" "h\x05.", 5)).find("memo") != std::string::npos);
-  CHECK(error_of(std::string("\x80\x02" "}X\x01\x00\x00\x00kK\x01s.", 14)).find("not a tensor") != std::string::npos);
-  CHECK(unpickle(std::string("\x80\x02}.", 4)).empty());
+  CHECK(error_of(bytes("\x80\x02" "cbuiltins\neval\n.")).find("not allowed") != std::string::npos);
+  CHECK(error_of(bytes("\x80\x02" "S'x'\n.")).find("opcode 0x53") != std::string::npos);
+  CHECK(error_of(bytes("\x80\x02" "N.")).find("not a dict") != std::string::npos);
+  CHECK(error_of(bytes("\x80\x02" "}q\x00")).find("truncated") != std::string::npos);
+  CHECK(error_of(bytes("\x80\x02" "h\x05.")).find("memo") != std::string::npos);
+  CHECK(error_of(bytes("\x80\x02" "}X\x01\x00\x00\x00kK\x01s.")).find("not a tensor") != std::string::npos);
+  CHECK(unpickle(bytes("\x80\x02}.")).empty());
 }
 
 TEST_CASE("the fixtures' pickles parse into tensors with shapes and storages") {
