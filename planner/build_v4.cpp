@@ -10,15 +10,15 @@ Operand channel_mix_v4(GraphBuilder& b, const ModelDims& d, const Operand& x, co
                        const std::string& L) {
   using fb::OpType;
   const uint64_t C = d.n_embd;
-    const Operand xx = b.layer_norm(x, p + "ln2");
-    const Operand fshift = b.state(L + "ffn.shift", C);
-    const Operand fk = b.op(OpType::Lerp, {xx, fshift, b.vec(p + "ffn.time_mix_k")}, C, L + "ffn.xk");
-    const Operand fr = b.op(OpType::Lerp, {xx, fshift, b.vec(p + "ffn.time_mix_r")}, C, L + "ffn.xr");
-    b.op_into(OpType::Copy, {xx}, {fshift});
-    const Operand fr_s = b.unary(OpType::Sigmoid, b.matvec(b.weight(p + "ffn.receptance.weight", {C, C}), fr, L + "ffn.r"), L + "ffn.sr");
-    const Operand hidden = b.unary(OpType::ReluSquare, b.matvec(b.weight(p + "ffn.key.weight", {d.n_ffn, C}), fk, L + "ffn.k"), L + "ffn.k2");
-    const Operand fv = b.matvec(b.weight(p + "ffn.value.weight", {C, d.n_ffn}), hidden, L + "ffn.v");
-    return b.binary(OpType::Add, x, b.binary(OpType::Mul, fr_s, fv, L + "ffn.out"), L + "x.ffn");
+  const Operand xx = b.layer_norm(x, p + "ln2");
+  const Operand fshift = b.state(L + "ffn.shift", C);
+  const Operand fk = b.op(OpType::Lerp, {xx, fshift, b.vec(p + "ffn.time_mix_k")}, C, L + "ffn.xk");
+  const Operand fr = b.op(OpType::Lerp, {xx, fshift, b.vec(p + "ffn.time_mix_r")}, C, L + "ffn.xr");
+  b.op_into(OpType::Copy, {xx}, {fshift});
+  const Operand fr_s = b.unary(OpType::Sigmoid, b.matvec(b.weight(p + "ffn.receptance.weight", {C, C}), fr, L + "ffn.r"), L + "ffn.sr");
+  const Operand hidden = b.unary(OpType::ReluSquare, b.matvec(b.weight(p + "ffn.key.weight", {d.n_ffn, C}), fk, L + "ffn.k"), L + "ffn.k2");
+  const Operand fv = b.matvec(b.weight(p + "ffn.value.weight", {C, d.n_ffn}), hidden, L + "ffn.v");
+  return b.binary(OpType::Add, x, b.binary(OpType::Mul, fr_s, fv, L + "ffn.out"), L + "x.ffn");
 }
 
 void build_v4(GraphBuilder& b, const ModelDims& d) {
@@ -30,7 +30,7 @@ void build_v4(GraphBuilder& b, const ModelDims& d) {
     const std::string p = "blocks." + std::to_string(i) + ".";
     const std::string L = "L" + std::to_string(i) + ".";
     // Time mixing.
-    Operand xx = b.layer_norm(x, p + "ln1");
+    const Operand xx = b.layer_norm(x, p + "ln1");
     const Operand shift = b.state(L + "att.shift", C);
     const Operand aa = b.state(L + "att.aa", A);
     const Operand bb = b.state(L + "att.bb", A);

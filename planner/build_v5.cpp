@@ -44,7 +44,7 @@ void build_v5(GraphBuilder& b, const ModelDims& d, const BuildOptions& o) {
   for (uint32_t i = 0; i < d.n_layer; ++i) {
     const std::string p = "blocks." + std::to_string(i) + ".";
     const std::string L = "L" + std::to_string(i) + ".";
-    Operand xx = b.layer_norm(x, p + "ln1");
+    const Operand xx = b.layer_norm(x, p + "ln1");
     const Operand shift = b.state(L + "att.shift", C);
     const Operand S = b.state(L + "att.wkv_state", C * d.head_size, 0.0f, time_state_tensor(b, d, p));
     auto mix = [&](const char* what) {

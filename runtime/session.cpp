@@ -13,8 +13,9 @@ namespace rwkv_edge {
 namespace {
 
 constexpr uint64_t kSessionMagic = 0x5253455645444745ull;  // "EGDEVESR"
-// Below this many weights a oneDNN call costs more than it saves (measured
-// in docs/performance.md); the reference loop is used instead.
+// Only mat-vecs of at least this many weights are bound to oneDNN (when the
+// caller opts in): below it a primitive call's fixed cost dominates. The
+// figure is a starting point, not yet measured here.
 constexpr uint64_t kOnednnMinElements = 64 * 1024;
 
 uint32_t count_state_buffers(const fb::Model& model) {

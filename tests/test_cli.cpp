@@ -45,10 +45,7 @@ TEST_CASE("plan -> inspect --json -> logits reproduces the official logits") {
   CHECK(j["metadata"]["version"] == "v6");
   CHECK(j["arena_bytes"].get<uint64_t>() > 0);
   CHECK(j["model_bytes"].get<uint64_t>() == read_file(model).size());
-  const auto toks = read_file(data_path("TOKENS"));
-  std::string csv(toks.begin(), toks.end());
-  csv.erase(csv.find_last_not_of("\n") + 1);
-  r = run("logits " + model + " --tokens " + csv + " --out " + out);
+  r = run("logits " + model + " --tokens " + mini_tokens() + " --out " + out);
   REQUIRE_MESSAGE(r.status == 0, r.out);
   CHECK(max_abs_diff(read_floats(out), read_floats(data_path("mini-v6.official-logits.bin"))) <= 1e-4f);
   std::remove(out.c_str());

@@ -26,8 +26,7 @@ float conformance(const std::string& checkpoint, const std::string& expected, co
 }  // namespace
 
 TEST_CASE("committed mini fixtures match the official package (fresh clone)") {
-  const auto csv = read_file(data_path("TOKENS"));
-  const std::string toks(csv.begin(), csv.end());
+  const std::string toks = mini_tokens();
   for (const char* v : {"v4", "v5", "v5.2", "v6", "v7", "v4-fp16"}) {
     const std::string base = data_path(std::string("mini-") + v);
     CHECK(conformance(base + ".pth", base + ".official-logits.bin", toks) <= kTolerance);
@@ -38,8 +37,7 @@ TEST_CASE("bf16 checkpoints load; logits are reported against the official packa
   // Known gap (docs/format.md): torch 1.13 layer-norms a bf16 embedding with its
   // own bf16 kernel; we round a float32 layer norm once, which differs by up to
   // one bf16 ulp per element. The logits are reported, not held to 1e-4.
-  const auto csv = read_file(data_path("TOKENS"));
-  const std::string toks(csv.begin(), csv.end());
+  const std::string toks = mini_tokens();
   for (const char* v : {"v5.2-bf16", "v6-bf16"}) {
     const std::string base = data_path(std::string("mini-") + v);
     const float d = conformance(base + ".pth", base + ".official-logits.bin", toks);

@@ -53,6 +53,13 @@ std::vector<uint32_t> parse_tokens(const std::string& csv) {
   return out;
 }
 
+std::string mini_tokens() {
+  const auto bytes = read_file(data_path("TOKENS"));
+  std::string csv(bytes.begin(), bytes.end());
+  csv.erase(csv.find_last_not_of("\n") + 1);
+  return csv;
+}
+
 ModelBytes load_model_bytes(const std::string& path) {
   const auto bytes = read_file(path);
   ModelBytes m;

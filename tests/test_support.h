@@ -16,6 +16,7 @@ bool shared_available();                                  // prints a skip note 
 std::vector<uint8_t> read_file(const std::string& path);
 std::vector<float> read_floats(const std::string& path);
 std::vector<uint32_t> parse_tokens(const std::string& csv);
+std::string mini_tokens();  // tests/data/TOKENS as "1,2,3" (the committed fixtures' token list)
 
 // Plans `checkpoint` into a temporary .rwkv and returns its bytes (8-aligned storage).
 struct ModelBytes {

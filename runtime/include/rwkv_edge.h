@@ -48,7 +48,7 @@ typedef struct rwkv_edge_options {
   uint32_t n_threads;          /* 0: library default */
   uint32_t verify_weights;     /* 1: check the weight CRC32 at init (one pass over the weights) */
   uint32_t use_onednn;         /* 0 (default): reference kernels; 1: oneDNN mat-vecs for large matrices
-                                  (faster, but oneDNN 2.6 allocates on every execute, breaking no-heap) */
+                                  (oneDNN 2.6 allocates on every execute, which breaks the no-heap promise) */
 } rwkv_edge_options;
 
 typedef struct rwkv_edge_session rwkv_edge_session;
