@@ -3,53 +3,55 @@
 #include <algorithm>
 #include <cmath>
 
+#include "aten_math.h"
+#include "torch_moments.h"
+
 namespace rwkv_edge::ref {
 namespace {
 
-inline float sigmoid1(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+float identity(float v) { return v; }
 
-// Mean and biased variance, accumulated in double so the reference is the
-// most accurate path rather than one more rounding order.
-void moments(const float* x, size_t n, float* mean, float* var) {
-  double s = 0.0;
-  for (size_t i = 0; i < n; ++i) s += x[i];
-  const double m = s / static_cast<double>(n);
-  double ss = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    const double d = x[i] - m;
-    ss += d * d;
-  }
-  *mean = static_cast<float>(m);
-  *var = static_cast<float>(ss / static_cast<double>(n));
-}
+// ATen's float32 vector width on AVX2 and in the portable build.
+constexpr int kFloatLanes = 8;
 
 }  // namespace
 
+// torch 1.13's CPU LayerNorm: moments as ATen computes them, then
+// (x * rstd + (-rstd * mean)) * w + b with both steps fused (ATen's AVX2 build
+// contracts them into FMAs).
 void layer_norm(const float* x, const float* w, const float* b, float* out, size_t n, float eps) {
-  float mean, var;
-  moments(x, n, &mean, &var);
-  const float inv = 1.0f / std::sqrt(var + eps);
-  for (size_t i = 0; i < n; ++i) out[i] = (x[i] - mean) * inv * w[i] + b[i];
+  const RowMoments m = torch_row_moments<kFloatLanes>(x, n, identity);
+  const float rstd = 1.0f / std::sqrt(m.variance + eps);
+  const float shift = -rstd * m.mean;
+  for (size_t i = 0; i < n; ++i) out[i] = std::fma(std::fma(x[i], rstd, shift), w[i], b[i]);
 }
 
+// torch 1.13's CPU GroupNorm: per channel scale = rstd * w and
+// shift = -scale * mean + b (rounded separately), then one FMA.
 void group_norm(const float* x, const float* w, const float* b, float* out, size_t n,
                 size_t groups, float eps) {
   const size_t g = n / groups;
   for (size_t h = 0; h < groups; ++h) {
     const size_t o = h * g;
-    float mean, var;
-    moments(x + o, g, &mean, &var);
-    const float inv = 1.0f / std::sqrt(var + eps);
-    for (size_t i = o; i < o + g; ++i) out[i] = (x[i] - mean) * inv * w[i] + b[i];
+    const RowMoments m = torch_row_moments<kFloatLanes>(x + o, g, identity);
+    const float rstd = 1.0f / std::sqrt(std::max(m.variance, 0.0f) + eps);
+    for (size_t i = o; i < o + g; ++i) {
+      const float scale = rstd * w[i];
+      const float product = -scale * m.mean;
+      const float shift = product + b[i];
+      out[i] = std::fma(scale, x[i], shift);
+    }
   }
 }
 
+// Float accumulation in column order: the order of the reference BLAS sgemm
+// that torch's x @ W calls (see docs/numerics.md).
 void matvec(const float* W, const float* x, float* out, size_t rows, size_t cols) {
   for (size_t r = 0; r < rows; ++r) {
     const float* row = W + r * cols;
-    double acc = 0.0;
-    for (size_t c = 0; c < cols; ++c) acc += static_cast<double>(row[c]) * x[c];
-    out[r] = static_cast<float>(acc);
+    float acc = 0.0f;
+    for (size_t c = 0; c < cols; ++c) acc += x[c] * row[c];
+    out[r] = acc;
   }
 }
 
@@ -75,26 +77,26 @@ void copy(const float* x, float* out, size_t n) {
   if (x != out) std::copy(x, x + n, out);
 }
 
-void sigmoid(const float* x, float* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = sigmoid1(x[i]);
-}
-void tanh(const float* x, float* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = std::tanh(x[i]);
-}
-void silu(const float* x, float* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = x[i] * sigmoid1(x[i]);
-}
+void sigmoid(const float* x, float* out, size_t n) { aten_sigmoid(x, out, n); }
+void tanh(const float* x, float* out, size_t n) { aten_tanh(x, out, n); }
+void silu(const float* x, float* out, size_t n) { aten_silu(x, out, n); }
 void relu_square(const float* x, float* out, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     const float r = x[i] > 0.0f ? x[i] : 0.0f;
     out[i] = r * r;
   }
 }
+// torch.exp(-torch.exp(x)): two whole-tensor exps.
 void exp_neg_exp(const float* x, float* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = std::exp(-std::exp(x[i]));
+  aten_exp(x, out, n);
+  for (size_t i = 0; i < n; ++i) out[i] = -out[i];
+  aten_exp(out, out, n);
 }
+// torch.exp(-0.606531 * torch.sigmoid(x))
 void v7_decay(const float* x, float* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = std::exp(-0.606531f * sigmoid1(x[i]));
+  aten_sigmoid(x, out, n);
+  for (size_t i = 0; i < n; ++i) out[i] = -0.606531f * out[i];
+  aten_exp(out, out, n);
 }
 
 void head_l2_norm(const float* x, float* out, size_t n, size_t heads) {
@@ -127,13 +129,13 @@ void wkv4(const float* k, const float* v, const float* decay, const float* first
   for (size_t i = 0; i < n; ++i) {
     float ww = first[i] + k[i];
     float p = std::max(pp[i], ww);
-    float e1 = std::exp(pp[i] - p);
-    float e2 = std::exp(ww - p);
+    float e1 = aten_exp1(pp[i] - p);
+    float e2 = aten_exp1(ww - p);
     out[i] = (e1 * aa[i] + e2 * v[i]) / (e1 * bb[i] + e2);
     ww = decay[i] + pp[i];
     p = std::max(ww, k[i]);
-    e1 = std::exp(ww - p);
-    e2 = std::exp(k[i] - p);
+    e1 = aten_exp1(ww - p);
+    e2 = aten_exp1(k[i] - p);
     aa[i] = e1 * aa[i] + e2 * v[i];
     bb[i] = e1 * bb[i] + e2;
     pp[i] = p;

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "graph.h"
+#include "aten_math.h"
 #include "plan_error.h"
 
 namespace rwkv_edge::planner {
@@ -44,8 +45,9 @@ void build_v4(GraphBuilder& b, const ModelDims& d) {
     const Operand k = b.matvec(b.weight(p + "att.key.weight", {A, C}), kx, L + "att.k");
     const Operand v = b.matvec(b.weight(p + "att.value.weight", {A, C}), vx, L + "att.v");
     const Tensor& td = ck.get(p + "att.time_decay");
-    std::vector<float> decay(td.data.size());
-    for (size_t j = 0; j < decay.size(); ++j) decay[j] = -std::exp(td.data[j]);
+    std::vector<float> decay(td.data.size());  // -torch.exp(time_decay), as the official loader
+    ref::aten_exp(td.data.data(), decay.data(), decay.size());
+    for (float& e : decay) e = -e;
     const Operand w = b.weight_data(p + "att.time_decay", {td.numel()}, std::move(decay));
     const Operand u = b.vec(p + "att.time_first");
     const Operand wkv = b.op_state(OpType::Wkv4, {k, v, w, u}, A, L + "att.wkv", {aa, bb, pp});

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "graph.h"
+#include "aten_math.h"
 #include "plan_error.h"
 
 namespace rwkv_edge::planner {
@@ -9,13 +10,20 @@ namespace {
 
 // Per-head (v5, v5.1) or per-channel (v5.2) values, expanded to one per channel
 // so the recurrence kernel has a single layout.
-std::vector<float> per_channel(const Tensor& t, uint32_t heads, uint32_t head_size, const std::string& name) {
-  if (t.numel() == uint64_t{heads} * head_size) return t.data;
-  if (t.numel() != heads) throw PlanError("tensor '" + name + "' is neither per head nor per channel");
+std::vector<float> per_channel(std::vector<float> values, uint32_t heads, uint32_t head_size,
+                               const std::string& name) {
+  if (values.size() == uint64_t{heads} * head_size) return values;
+  if (values.size() != heads) throw PlanError("tensor '" + name + "' is neither per head nor per channel");
   std::vector<float> out(uint64_t{heads} * head_size);
   for (uint32_t h = 0; h < heads; ++h)
-    for (uint32_t j = 0; j < head_size; ++j) out[h * head_size + j] = t.data[h];
+    for (uint32_t j = 0; j < head_size; ++j) out[h * head_size + j] = values[h];
   return out;
+}
+
+// torch.exp over the tensor as stored (its size decides ATen's rounding path).
+std::vector<float> exp_of(std::vector<float> v) {
+  ref::aten_exp(v.data(), v.data(), v.size());
+  return v;
 }
 
 }  // namespace
@@ -60,12 +68,13 @@ void build_v5(GraphBuilder& b, const ModelDims& d, const BuildOptions& o) {
     if (gated) g = b.unary(OpType::Silu, b.matvec(b.weight(p + "att.gate.weight", {C, C}), gx, L + "att.g"), L + "att.sg");
 
     const Tensor& td = ck.get(p + "att.time_decay");
-    std::vector<float> w = per_channel(td, d.n_head, d.head_size, p + "att.time_decay");
-    for (float& e : w) e = std::exp(-std::exp(e));
+    // The official loader: torch.exp(-torch.exp(time_decay)), then for v5.0 torch.exp(time_first).
+    std::vector<float> w = exp_of(td.data);
+    for (float& e : w) e = -e;
+    w = per_channel(exp_of(std::move(w)), d.n_head, d.head_size, p + "att.time_decay");
     const std::string first_name = p + (d.real_time_first ? "att.time_faaaa" : "att.time_first");
-    std::vector<float> u = per_channel(ck.get(first_name), d.n_head, d.head_size, first_name);
-    if (!d.real_time_first)
-      for (float& e : u) e = std::exp(e);
+    const std::vector<float>& first = ck.get(first_name).data;
+    std::vector<float> u = per_channel(d.real_time_first ? first : exp_of(first), d.n_head, d.head_size, first_name);
     const Operand wo = b.weight_data(p + "att.time_decay", {C}, std::move(w));
     const Operand uo = b.weight_data(p + "att.time_first", {C}, std::move(u));
     Operand y = b.op_state(OpType::Wkv5, {r, k, v, wo, uo}, C, L + "att.wkv", {S}, {H});

@@ -2,6 +2,8 @@
 
 #include "graph.h"
 #include "plan_error.h"
+#include "reference_ops.h"
+#include "torch_bf16_layer_norm.h"
 
 namespace rwkv_edge::planner {
 namespace {
@@ -12,23 +14,12 @@ std::string shape_str(const std::vector<uint64_t>& s) {
   return out + "]";
 }
 
-// Torch LayerNorm over each row, output optionally rounded to bfloat16: the
-// official loader normalises the embedding in the checkpoint's dtype, and
-// torch computes a bf16 layer_norm in float then rounds (fp16 raises on CPU
-// and falls back to float32, so fp16 checkpoints are not rounded).
+// The official loader's F.layer_norm on a float32 embedding, row by row.
 void layer_norm_rows(std::vector<float>& m, uint64_t rows, uint64_t cols, const std::vector<float>& w,
-                     const std::vector<float>& b, bool round_bf16) {
+                     const std::vector<float>& b) {
   for (uint64_t r = 0; r < rows; ++r) {
     float* x = m.data() + r * cols;
-    double s = 0, ss = 0;
-    for (uint64_t c = 0; c < cols; ++c) s += x[c];
-    const double mean = s / static_cast<double>(cols);
-    for (uint64_t c = 0; c < cols; ++c) ss += (x[c] - mean) * (x[c] - mean);
-    const double inv = 1.0 / std::sqrt(ss / static_cast<double>(cols) + 1e-5);
-    for (uint64_t c = 0; c < cols; ++c) {
-      const float y = static_cast<float>((x[c] - mean) * inv * w[c] + b[c]);
-      x[c] = round_bf16 ? bfloat16_to_float(float_to_bfloat16_round(y)) : y;
-    }
+    ref::layer_norm(x, w.data(), b.data(), x, cols, ref::kLayerNormEps);
   }
 }
 
@@ -152,10 +143,16 @@ Operand embed_with_ln0(GraphBuilder& b, const ModelDims& d) {
   const Tensor& w = ck.get("blocks.0.ln0.weight");
   const Tensor& bias = ck.get("blocks.0.ln0.bias");
   if (w.numel() != d.n_embd || bias.numel() != d.n_embd) throw PlanError("ln0 size differs from n_embd");
-  // v7's loader converts to float32 before normalising; older versions normalise in the stored dtype.
-  const bool round_bf16 = d.version != fb::RwkvVersion::V7 && emb.source_dtype == SourceDType::BF16 &&
-                          w.source_dtype == SourceDType::BF16;
-  layer_norm_rows(table, d.vocab, d.n_embd, w.data, bias.data, round_bf16);
+  // v4-v6 loaders normalise in the stored dtype (torch's bf16 kernel when all
+  // three are bf16; fp16 raises on the CPU and falls back to float32); v7's
+  // loader converts to float32 first.
+  const bool torch_bf16 = d.version != fb::RwkvVersion::V7 && emb.source_dtype == SourceDType::BF16 &&
+                          w.source_dtype == SourceDType::BF16 && bias.source_dtype == SourceDType::BF16;
+  if (torch_bf16) {
+    torch_bf16_layer_norm_rows(table.data(), d.vocab, d.n_embd, w.data.data(), bias.data.data(), 1e-5f);
+  } else {
+    layer_norm_rows(table, d.vocab, d.n_embd, w.data, bias.data);
+  }
   const Operand t = b.weight_data("emb.weight", {d.vocab, d.n_embd}, std::move(table));
   return b.op(fb::OpType::Embed, {t}, d.n_embd, "x.emb");
 }

@@ -1,13 +1,20 @@
-// Kernels: oneDNN mat-vec against the scalar reference on odd shapes, and
-// the recurrences against direct transcriptions of the official formulas.
+// Kernels: oneDNN mat-vec against the scalar reference on odd shapes, the
+// recurrences against direct transcriptions of the official formulas, and
+// the ops whose rounding follows torch against torch's own outputs.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
+#include <tuple>
 #include <vector>
 
+#include "aten_math.h"
+#include "checkpoint.h"
 #include "onednn_matvec.h"
 #include "reference_ops.h"
+#include "test_support.h"
+#include "torch_bf16_layer_norm.h"
 
 namespace {
 
@@ -109,4 +116,51 @@ TEST_CASE("layer norm normalises; group norm normalises each head; elementwise o
   auto y = x;
   rwkv_edge::ref::mul_add(y.data(), x.data(), x.data(), y.data(), 64);  // y = x + x*x in place
   for (int i = 0; i < 64; ++i) CHECK(y[i] == doctest::Approx(x[i] + x[i] * x[i]));
+}
+
+TEST_CASE("norms, sigmoid, silu, exp and tanh reproduce torch 1.13's CPU rounding bit for bit") {
+  // tests/data/aten-ops.bin holds torch's outputs (tests/dev/make_aten_ops.py).
+  const std::vector<uint8_t> bytes = rwkv_edge::test::read_file(rwkv_edge::test::data_path("aten-ops.bin"));
+  constexpr size_t kArrays = 11;
+  size_t pos = 0, sizes_checked = 0;
+  while (pos < bytes.size()) {
+    REQUIRE(pos + 8 <= bytes.size());
+    uint32_t n = 0, groups = 0;
+    std::memcpy(&n, bytes.data() + pos, 4);
+    std::memcpy(&groups, bytes.data() + pos + 4, 4);
+    pos += 8;
+    REQUIRE(pos + kArrays * n * 4 <= bytes.size());
+    std::vector<std::vector<float>> a(kArrays, std::vector<float>(n));
+    for (auto& v : a) {
+      std::memcpy(v.data(), bytes.data() + pos, n * 4);
+      pos += n * 4;
+    }
+    const auto& [x, w, b, xu] = std::tie(a[0], a[1], a[2], a[3]);
+    CAPTURE(n);
+    std::vector<float> got(n);
+    rwkv_edge::ref::layer_norm(x.data(), w.data(), b.data(), got.data(), n, 1e-5f);
+    CHECK(got == a[4]);
+
+    auto to_bf16 = [](std::vector<float> v) {
+      for (float& e : v) e = rwkv_edge::planner::bfloat16_to_float(rwkv_edge::planner::float_to_bfloat16_round(e));
+      return v;
+    };
+    got = to_bf16(x);
+    const std::vector<float> wb = to_bf16(w), bb = to_bf16(b);
+    rwkv_edge::planner::torch_bf16_layer_norm_rows(got.data(), 1, n, wb.data(), bb.data(), 1e-5f);
+    CHECK(got == a[5]);
+
+    rwkv_edge::ref::group_norm(x.data(), w.data(), b.data(), got.data(), n, groups, 64e-5f);
+    CHECK(got == a[6]);
+    rwkv_edge::ref::sigmoid(xu.data(), got.data(), n);
+    CHECK(got == a[7]);
+    rwkv_edge::ref::silu(xu.data(), got.data(), n);
+    CHECK(got == a[8]);
+    rwkv_edge::ref::aten_exp(xu.data(), got.data(), n);
+    CHECK(got == a[9]);
+    rwkv_edge::ref::tanh(xu.data(), got.data(), n);
+    CHECK(got == a[10]);
+    ++sizes_checked;
+  }
+  CHECK(sizes_checked == 5);
 }
