@@ -1,8 +1,8 @@
 // RWKV-4: official att_one / ffn_one (rwkv/model.py).
 #include <cmath>
 
-#include "graph.h"
 #include "aten_math.h"
+#include "graph.h"
 #include "plan_error.h"
 
 namespace rwkv_edge::planner {

@@ -1,8 +1,8 @@
 // RWKV-5, 5.1 and 5.2: official att_one_v5 / att_one_v5_1 and ffn_one.
 #include <cmath>
 
-#include "graph.h"
 #include "aten_math.h"
+#include "graph.h"
 #include "plan_error.h"
 
 namespace rwkv_edge::planner {
