@@ -45,9 +45,20 @@ void group_norm(const float* x, const float* w, const float* b, float* out, size
 }
 
 // Float accumulation in column order: the order of the reference BLAS sgemm
-// that torch's x @ W calls (see docs/numerics.md).
+// that torch's x @ W calls (see docs/numerics.md). Rows go in blocks of 8 so
+// that eight independent sums hide the add latency; each row still sums in
+// exactly that order.
 void matvec(const float* W, const float* x, float* out, size_t rows, size_t cols) {
-  for (size_t r = 0; r < rows; ++r) {
+  constexpr size_t kRowBlock = 8;
+  size_t r = 0;
+  for (; r + kRowBlock <= rows; r += kRowBlock) {
+    float acc[kRowBlock] = {};
+    const float* block = W + r * cols;
+    for (size_t c = 0; c < cols; ++c)
+      for (size_t j = 0; j < kRowBlock; ++j) acc[j] += x[c] * block[j * cols + c];
+    for (size_t j = 0; j < kRowBlock; ++j) out[r + j] = acc[j];
+  }
+  for (; r < rows; ++r) {
     const float* row = W + r * cols;
     float acc = 0.0f;
     for (size_t c = 0; c < cols; ++c) acc += x[c] * row[c];

@@ -1,8 +1,9 @@
-// The CLI contract end to end: plan, inspect --json, logits, and one clear
+// The CLI contract end to end: plan, inspect --json, logits, ppl, and one clear
 // line with a non-zero exit for bad input (no output file left behind).
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -18,8 +19,9 @@ struct Run {
   std::string out;
 };
 
-Run run(const std::string& args) {
-  const std::string cmd = std::string(RWKV_EDGE_CLI) + " " + args + " 2>&1";
+// stderr joins stdout unless `keep_stderr_apart` (then it is discarded).
+Run run(const std::string& args, bool keep_stderr_apart = false) {
+  const std::string cmd = std::string(RWKV_EDGE_CLI) + " " + args + (keep_stderr_apart ? " 2>/dev/null" : " 2>&1");
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
   std::string out;
@@ -50,6 +52,51 @@ TEST_CASE("plan -> inspect --json -> logits reproduces the official logits") {
   CHECK(max_abs_diff(read_floats(out), read_floats(data_path("mini-v6.official-logits.bin"))) <= 1e-4f);
   std::remove(out.c_str());
   std::remove(model.c_str());
+}
+
+TEST_CASE("ppl scores a text in bits per byte: the logits' log-likelihood, summed") {
+  const std::string model = "/tmp/rwkv-edge-cli-ppl.rwkv";
+  const std::string text = data_path("text/gpl-3.0.txt");
+  REQUIRE(run("plan " + std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin -o " + model).status == 0);
+  const Run r = run("ppl " + model + " --file " + text + " --max-bytes 1500 --json", true);
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["tokens"].get<uint64_t>() == 1499);
+  CHECK(j["bytes"].get<uint64_t>() == 1499);
+
+  // The same quantity from the runtime's logits, computed here independently.
+  const std::vector<uint8_t> bytes = read_file(text);
+  REQUIRE(bytes.size() >= 1500);
+  const std::vector<uint32_t> tokens(bytes.begin(), bytes.begin() + 1499);
+  const std::vector<float> logits = run_logits(load_model_bytes(model), tokens, false);
+  double nll = 0.0;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const float* row = logits.data() + i * 256;
+    double sum = 0.0;
+    for (int v = 0; v < 256; ++v) sum += std::exp(static_cast<double>(row[v]));
+    nll += std::log(sum) - row[bytes[i + 1]];
+  }
+  const double bpb = nll / std::log(2.0) / 1499.0;
+  CHECK(j["bits_per_byte"].get<double>() == doctest::Approx(bpb).epsilon(1e-9));
+  CHECK(j["ppl"].get<double>() == doctest::Approx(std::exp(nll / 1499.0)).epsilon(1e-9));
+  CHECK(bpb < 4.0);  // a trained model on English text; uniform bytes would be 8
+  MESSAGE("tiny-rwkv-5v2 on 1,500 bytes of the GPL-3.0 text: " << bpb << " bits per byte");
+
+  const std::string mini = "/tmp/rwkv-edge-cli-ppl-mini.rwkv";
+  REQUIRE(run("plan " + data_path("mini-v4.pth") + " -o " + mini).status == 0);
+  const std::pair<std::string, std::string> bad[] = {
+      {"ppl " + mini + " --file " + text, "byte-level"},
+      {"ppl " + model, "missing --file"},
+      {"ppl " + model + " --file /nonexistent.txt", "cannot open"},
+      {"ppl " + model + " --file " + text + " --max-bytes 1", "at least 2 bytes"},
+  };
+  for (const auto& [args, needle] : bad) {
+    const Run b = run(args);
+    CHECK_MESSAGE(b.status != 0, args);
+    CHECK_MESSAGE(b.out.find(needle) != std::string::npos, args << " -> " << b.out);
+  }
+  std::remove(model.c_str());
+  std::remove(mini.c_str());
 }
 
 TEST_CASE("bad input: one clear line, non-zero exit, nothing left behind") {

@@ -8,5 +8,6 @@ int cmd_plan(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_logits(int argc, char** argv);
 int cmd_predict(int argc, char** argv);
+int cmd_ppl(int argc, char** argv);
 
 }  // namespace rwkv_edge::cli

@@ -14,7 +14,8 @@ constexpr const char* kUsage =
     "  inspect M.rwkv [--json]                         versions, dims, arena map, tensors, byte totals\n"
     "  logits M.rwkv --tokens 1,2,3 --out L.bin [--mode step] [--threads N]\n"
     "                                                  float32 [n_tokens, vocab], row i after tokens[0..i]\n"
-    "  predict M.rwkv --prompt TEXT [-k K] [-n N]      byte-level models: top next bytes + greedy continuation\n";
+    "  predict M.rwkv --prompt TEXT [-k K] [-n N]      byte-level models: top next bytes + greedy continuation\n"
+    "  ppl M.rwkv --file TEXT [--max-bytes N] [--json] bits per byte and perplexity of a text\n";
 
 }  // namespace
 
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(cmd, "inspect")) return cmd_inspect(argc, argv);
     if (!std::strcmp(cmd, "logits")) return cmd_logits(argc, argv);
     if (!std::strcmp(cmd, "predict")) return cmd_predict(argc, argv);
+    if (!std::strcmp(cmd, "ppl")) return cmd_ppl(argc, argv);
     std::fprintf(stderr, "rwkv-edge: unknown command '%s' (see rwkv-edge --help)\n", cmd);
     return 2;
   } catch (const UsageError& e) {

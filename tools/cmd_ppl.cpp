@@ -1,0 +1,110 @@
+// rwkv-edge ppl: how well a model predicts a text, in bits per byte (comparable
+// across tokenizers and quantizations) and per-token perplexity.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "cli_args.h"
+#include "commands.h"
+#include "model_session.h"
+
+namespace rwkv_edge::cli {
+namespace {
+
+constexpr uint64_t kMaxTextBytes = uint64_t{1} << 30;
+
+std::string read_text(const std::string& path, uint64_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (text.size() >= max_bytes) {
+      text.resize(max_bytes);
+      break;
+    }
+  }
+  if (in.bad()) throw std::runtime_error("cannot read " + path);
+  return text;
+}
+
+// -log softmax(logits)[target], in nats, in double so long texts sum exactly enough.
+double negative_log_likelihood(const float* logits, uint32_t vocab, uint32_t target) {
+  const float top = *std::max_element(logits, logits + vocab);
+  double sum = 0.0;
+  for (uint32_t i = 0; i < vocab; ++i) sum += std::exp(static_cast<double>(logits[i]) - top);
+  return std::log(sum) + top - static_cast<double>(logits[target]);
+}
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(uint64_t total) : total_(total), tty_(isatty(STDERR_FILENO) != 0) {}
+  void update(uint64_t done) {
+    const uint64_t percent = total_ == 0 ? 100 : done * 100 / total_;
+    if (percent == last_percent_ && done != total_) return;
+    last_percent_ = percent;
+    if (!tty_ && percent % 10 != 0 && done != total_) return;  // logs get a line per 10%
+    const int filled = static_cast<int>(percent * 30 / 100);
+    std::fprintf(stderr, "%s[%.*s%*s] %3llu%% %llu/%llu tokens%s", tty_ ? "\r" : "", filled,
+                 "##############################", 30 - filled, "", static_cast<unsigned long long>(percent),
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_),
+                 tty_ && done != total_ ? "" : "\n");
+    std::fflush(stderr);
+  }
+
+ private:
+  uint64_t total_;
+  bool tty_;
+  uint64_t last_percent_ = ~uint64_t{0};
+};
+
+}  // namespace
+
+int cmd_ppl(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"--file", "--max-bytes", "--threads"}, {"--json"});
+  if (a.positional.size() != 1) throw UsageError("expected one model file");
+  if (!a.has("--file")) throw UsageError("missing --file TEXT_FILE");
+  const uint64_t max_bytes = parse_uint(a.get("--max-bytes", std::to_string(kMaxTextBytes)), "--max-bytes", kMaxTextBytes);
+  const uint32_t threads = static_cast<uint32_t>(parse_uint(a.get("--threads", "0"), "--threads", 1024));
+  ModelSession model(a.positional[0], threads, /*verify_weights=*/true);
+  const uint32_t vocab = model.info().vocab_size;
+  // Text becomes tokens through the model's tokenizer; until models carry one
+  // (World vocabulary), byte-level models read the bytes themselves.
+  if (vocab != 256)
+    throw std::runtime_error("ppl needs a tokenizer in the model file for a " + std::to_string(vocab) +
+                             "-token vocabulary; only byte-level (vocab 256) models can be scored yet");
+  const std::string text = read_text(a.get("--file"), max_bytes);
+  if (text.size() < 2) throw std::runtime_error("the text needs at least 2 bytes (one to read, one to predict)");
+
+  // Token i predicts token i+1: every byte after the first is scored once.
+  const uint64_t scored = text.size() - 1;
+  ProgressBar bar(scored);
+  double nll = 0.0;
+  for (uint64_t i = 0; i < scored; ++i) {
+    const float* logits = model.step(static_cast<unsigned char>(text[i]));
+    const double d = negative_log_likelihood(logits, vocab, static_cast<unsigned char>(text[i + 1]));
+    if (!std::isfinite(d)) throw std::runtime_error("non-finite logits at token " + std::to_string(i));
+    nll += d;
+    bar.update(i + 1);
+  }
+  const double bits_per_byte = nll / std::log(2.0) / static_cast<double>(scored);
+  const double ppl = std::exp(nll / static_cast<double>(scored));
+  if (a.has("--json")) {
+    nlohmann::json j = {{"model", a.positional[0]}, {"file", a.get("--file")}, {"bits_per_byte", bits_per_byte},
+                        {"ppl", ppl}, {"tokens", scored}, {"bytes", scored}, {"nll_nats", nll}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("%llu tokens (%llu bytes) scored: %.6f bits per byte, perplexity %.4f per token\n",
+                static_cast<unsigned long long>(scored), static_cast<unsigned long long>(scored), bits_per_byte, ppl);
+  }
+  return 0;
+}
+
+}  // namespace rwkv_edge::cli
