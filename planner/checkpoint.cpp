@@ -66,6 +66,8 @@ uint16_t float_to_bfloat16_round(float f) {
   return static_cast<uint16_t>(bits >> 16);
 }
 
+float round_to_bfloat16(float f) { return bfloat16_to_float(float_to_bfloat16_round(f)); }
+
 void convert_to_f32(const uint8_t* src, SourceDType type, uint64_t n, float* dst) {
   switch (type) {
     case SourceDType::F32: std::memcpy(dst, src, n * 4); return;

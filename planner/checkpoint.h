@@ -33,6 +33,7 @@ struct Checkpoint {
 float half_to_float(uint16_t h);
 float bfloat16_to_float(uint16_t b);
 uint16_t float_to_bfloat16_round(float f);  // round-to-nearest-even, as torch does
+float round_to_bfloat16(float f);          // the nearest bfloat16, back as a float
 
 // Converts n elements of the given source type to float32.
 void convert_to_f32(const uint8_t* src, SourceDType type, uint64_t n, float* dst);

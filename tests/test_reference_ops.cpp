@@ -142,7 +142,7 @@ TEST_CASE("norms, sigmoid, silu, exp and tanh reproduce torch 1.13's CPU roundin
     CHECK(got == a[4]);
 
     auto to_bf16 = [](std::vector<float> v) {
-      for (float& e : v) e = rwkv_edge::planner::bfloat16_to_float(rwkv_edge::planner::float_to_bfloat16_round(e));
+      for (float& e : v) e = rwkv_edge::planner::round_to_bfloat16(e);
       return v;
     };
     got = to_bf16(x);
