@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "float16.h"
+
 namespace rwkv_edge::planner {
 
 enum class SourceDType { F32, F16, BF16 };
@@ -30,10 +32,10 @@ struct Checkpoint {
   const Tensor& get(const std::string& name) const;  // throws PlanError naming the key
 };
 
-float half_to_float(uint16_t h);
-float bfloat16_to_float(uint16_t b);
-uint16_t float_to_bfloat16_round(float f);  // round-to-nearest-even, as torch does
-float round_to_bfloat16(float f);          // the nearest bfloat16, back as a float
+using rwkv_edge::bfloat16_to_float;
+using rwkv_edge::float_to_bfloat16_round;
+using rwkv_edge::half_to_float;
+using rwkv_edge::round_to_bfloat16;
 
 // Converts n elements of the given source type to float32.
 void convert_to_f32(const uint8_t* src, SourceDType type, uint64_t n, float* dst);

@@ -10,6 +10,7 @@
 #include "checkpoint.h"
 #include "rwkv_edge_generated.h"
 #include "rwkv_model.h"
+#include "weight_layout.h"
 
 namespace rwkv_edge::planner {
 
@@ -38,7 +39,15 @@ struct GraphOp {
 struct WeightTensor {
   std::string name;
   std::vector<uint64_t> shape;
-  std::vector<float> data;
+  std::vector<float> data;                  // float32 values (the planner works on these)
+  quant::Format format = quant::Format::F32;
+  uint32_t group = 0;                       // I4 group size
+  std::vector<uint8_t> stored;              // non-F32: the segment as written (quantize_matrix)
+
+  uint64_t stored_bytes() const { return format == quant::Format::F32 ? data.size() * 4 : stored.size(); }
+  const uint8_t* stored_data() const {
+    return format == quant::Format::F32 ? reinterpret_cast<const uint8_t*>(data.data()) : stored.data();
+  }
 };
 
 struct Graph {

@@ -30,7 +30,11 @@ Operand GraphBuilder::weight_data(const std::string& name, std::vector<uint64_t>
   uint64_t n = 1;
   for (uint64_t d : shape) n *= d;
   if (n != data.size()) throw PlanError("internal: weight '" + name + "' shape mismatch");
-  g_.weights.push_back({name, std::move(shape), std::move(data)});
+  WeightTensor w;
+  w.name = name;
+  w.shape = std::move(shape);
+  w.data = std::move(data);
+  g_.weights.push_back(std::move(w));
   return {true, last_weight_index()};
 }
 

@@ -64,9 +64,10 @@ WrittenModel write_model_file(const std::string& path, const Graph& g, const Mod
   uint64_t weight_bytes = 0;
   std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
   for (const WeightTensor& w : g.weights) {
-    const uint64_t length = w.data.size() * sizeof(float);
+    const uint64_t length = w.stored_bytes();
     tensor_offsets.push_back(weight_bytes);
-    tensors.push_back(fb::CreateTensorDirect(fbb, w.name.c_str(), fb::DType::F32, &w.shape, weight_bytes, length));
+    tensors.push_back(fb::CreateTensorDirect(fbb, w.name.c_str(), static_cast<fb::DType>(w.format), &w.shape,
+                                             weight_bytes, length, w.group));
     weight_bytes = align_up(weight_bytes + length, kWeightAlignment);
   }
   std::vector<flatbuffers::Offset<fb::Op>> ops;
@@ -74,14 +75,19 @@ WrittenModel write_model_file(const std::string& path, const Graph& g, const Mod
     std::vector<fb::Operand> inputs;
     for (const Operand& o : op.inputs)
       inputs.emplace_back(o.weight ? fb::OperandKind::Weight : fb::OperandKind::Buffer, o.index);
-    ops.push_back(fb::CreateOpDirect(fbb, op.type, &inputs, &op.outputs, &op.iparams, &op.fparams));
+    // Absent, not empty, parameter vectors: a few bytes per op that add up on small models.
+    ops.push_back(fb::CreateOpDirect(fbb, op.type, &inputs, &op.outputs, op.iparams.empty() ? nullptr : &op.iparams,
+                                     op.fparams.empty() ? nullptr : &op.fparams));
   }
   std::vector<flatbuffers::Offset<fb::Buffer>> buffers;
-  for (const GraphBuffer& b : g.buffers)
-    buffers.push_back(fb::CreateBufferDirect(fbb, b.name.c_str(),
+  for (uint32_t i = 0; i < g.buffers.size(); ++i) {
+    const GraphBuffer& b = g.buffers[i];
+    const bool named = b.persistent || i == g.logits;
+    buffers.push_back(fb::CreateBufferDirect(fbb, named ? b.name.c_str() : nullptr,
                                              b.persistent ? fb::RegionKind::Persistent : fb::RegionKind::Planned,
                                              fb::DType::F32, b.numel, b.offset, b.numel * sizeof(float),
                                              b.init_value, b.init_tensor));
+  }
   std::vector<flatbuffers::Offset<fb::Region>> regions = {
       fb::CreateRegion(fbb, fb::RegionKind::Persistent, 0, arena.state_bytes),
       fb::CreateRegion(fbb, fb::RegionKind::Planned, arena.planned_offset, arena.planned_bytes),
@@ -133,8 +139,8 @@ WrittenModel write_model_file(const std::string& path, const Graph& g, const Mod
       file.write_at(prefix.weights_offset + written, kZeros, pad);
       written += pad;
     }
-    const auto* p = reinterpret_cast<const uint8_t*>(g.weights[i].data.data());
-    const uint64_t n = g.weights[i].data.size() * sizeof(float);
+    const uint8_t* p = g.weights[i].stored_data();
+    const uint64_t n = g.weights[i].stored_bytes();
     crc = crc32(p, n, crc);
     file.write_at(prefix.weights_offset + written, p, n);
     written += n;

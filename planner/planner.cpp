@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "calibration.h"
 #include "importers.h"
 #include "mapped_file.h"
 #include "model_writer.h"
@@ -24,13 +25,42 @@ uint64_t onednn_scratch_bytes(const Graph& g) {
   if (!onednn::create_context(&ctx)) return 0;
   uint64_t most = 0;
   for (const GraphOp& op : g.ops) {
-    if (op.type != fb::OpType::MatVec) continue;
+    if (op.type != fb::OpType::MatVec || g.weights[op.inputs[0].index].format != quant::Format::F32) continue;
     const auto& shape = g.weights[op.inputs[0].index].shape;
     bool ok = false;
     most = std::max<uint64_t>(most, onednn::matvec_scratchpad_bytes(ctx, shape[0], shape[1], &ok));
   }
   onednn::destroy_context(&ctx);
   return most;
+}
+
+// Byte-level models calibrate on bytes; others need the tokenizer that a
+// later model-file version carries, and round without calibration until then.
+std::vector<uint32_t> calibration_tokens(const std::string& source, const ModelDims& dims, std::string* note) {
+  std::vector<uint32_t> tokens;
+  if (source == "none") {
+    *note = "off (--calibration none): int4 rounds to nearest";
+    return tokens;
+  }
+  if (dims.vocab != 256) {
+    if (!source.empty())
+      throw PlanError("--calibration needs a byte-level (vocab 256) model until the tokenizer is in the model file");
+    *note = "none (vocab " + std::to_string(dims.vocab) + " needs a tokenizer): int4 rounds to nearest";
+    return tokens;
+  }
+  std::string text;
+  if (source.empty()) {
+    text = builtin_calibration_text();
+    *note = "built-in English sample";
+  } else {
+    const MappedFile file(source);
+    text.assign(reinterpret_cast<const char*>(file.data()), file.size());
+    if (text.empty()) throw PlanError("calibration file " + source + " is empty");
+    *note = source;
+  }
+  for (unsigned char c : text) tokens.push_back(c);
+  *note += " (" + std::to_string(tokens.size()) + " tokens)";
+  return tokens;
 }
 
 }  // namespace
@@ -46,6 +76,17 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
   BuildOptions build;
   build.ln_x_eps = options.ln_x_eps;
   Graph g = build_step_graph(ck, report.dims, build);
+  const std::vector<TableChoice> choices = table_choices(g, options.quant, report.dims.n_layer);
+  CalibrationRequest calibration;
+  for (const TableChoice& c : choices)
+    if (c.choice.format == quant::Format::I4) calibration.weights.insert(c.weight);
+  HessianMap hessians;
+  if (!calibration.weights.empty()) {
+    calibration.tokens = calibration_tokens(options.calibration, report.dims, &report.calibration);
+    calibration.scratch_path = options.output + ".calibration.tmp";
+    hessians = collect_hessians(g, report.dims, options.ln_x_eps, calibration);
+  }
+  report.quantized = apply_choices(g, choices, options.quant, hessians);
   report.arena = plan_arena(g, onednn_scratch_bytes(g));
   const WrittenModel written = write_model_file(options.output, g, report.dims, report.arena, options.ln_x_eps,
                                                 source_name, ck.format);

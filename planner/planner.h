@@ -6,6 +6,7 @@
 
 #include "arena_planner.h"
 #include "graph.h"
+#include "quant_strategy.h"
 #include "rwkv_model.h"
 
 namespace rwkv_edge::planner {
@@ -14,6 +15,10 @@ struct PlanOptions {
   std::string input;
   std::string output;
   float ln_x_eps = kOfficialLnXEps;
+  QuantStrategy quant;  // default: every weight float32
+  // int4 calibration text: "" = built in, "none" = plain rounding, else a file
+  // of bytes (byte-level models only, until the model file carries a tokenizer).
+  std::string calibration;
 };
 
 struct PlanReport {
@@ -24,6 +29,8 @@ struct PlanReport {
   uint64_t arena_bytes_required = 0;  // what the runtime asks for (plan + session tables)
   uint64_t parameters = 0;
   uint32_t n_ops = 0, n_tensors = 0, n_buffers = 0;
+  std::vector<TensorQuantReport> quantized;  // one per mat-vec/embedding table when a strategy is given
+  std::string calibration;                   // what int4 calibrated on, or why it did not
 };
 
 // Imports, transforms, plans and writes atomically (temporary file, fsync,

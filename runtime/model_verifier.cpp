@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "op_signatures.h"
+#include "weight_layout.h"
 
 namespace rwkv_edge {
 namespace {
@@ -54,10 +55,19 @@ Status check_tensors(const fb::Model& model, uint64_t weights_bytes) {
     for (uint64_t d : shape)
       if (d == 0 || !checked_mul(numel, d, &numel))
         return bad("tensor '%s' has a zero or overflowing shape", name);
-    bool ok = true;
-    const uint64_t bytes = dtype_bytes_times(t.dtype(), numel, &ok);
-    if (!ok) return bad("tensor '%s' has unknown dtype %u or overflows", name,
-                        static_cast<unsigned>(t.dtype()));
+    uint64_t bytes = 0;
+    if (t.dtype() == fb::DType::F32) {
+      if (!checked_mul(numel, 4, &bytes)) return bad("tensor '%s' overflows", name);
+    } else {
+      if (shape.size() != 2)
+        return bad("tensor '%s' is stored as %s but is not a matrix", name, dtype_name(t.dtype()));
+      const quant::MatrixLayout layout = quant::matrix_layout(static_cast<quant::Format>(t.dtype()),
+                                                              shape.Get(0), shape.Get(1), t.group_size());
+      if (!layout.ok)
+        return bad("tensor '%s' has unknown dtype %u, a bad group size %u, or overflows", name,
+                   static_cast<unsigned>(t.dtype()), t.group_size());
+      bytes = layout.bytes;
+    }
     if (t.length() != bytes)
       return bad("tensor '%s' length %llu does not match its shape (%llu bytes)", name,
                  static_cast<ull>(t.length()), static_cast<ull>(bytes));
@@ -103,7 +113,9 @@ Status check_arena(const fb::Model& model) {
   const auto& tensors = *model.tensors();
   for (uint32_t i = 0; i < buffers.size(); ++i) {
     const fb::Buffer& b = *buffers.Get(i);
-    const char* name = b.name()->c_str();
+    char unnamed[24];
+    std::snprintf(unnamed, sizeof unnamed, "#%u", i);
+    const char* name = b.name() ? b.name()->c_str() : unnamed;
     const auto kind = static_cast<unsigned>(b.region());
     if (kind > 2 || by_kind[kind] == nullptr) return bad("buffer '%s' names a missing region", name);
     if (b.dtype() != fb::DType::F32) return bad("buffer '%s' is not float32", name);
@@ -161,7 +173,8 @@ Status operand_info(const fb::Model& model, OperandKind kind, uint32_t index, ui
   const auto& tensors = *model.tensors();
   if (index >= tensors.size()) return bad("op %u reads tensor %u, which does not exist", op_index, index);
   const fb::Tensor& t = *tensors.Get(index);
-  info->numel = t.length() / 4;
+  info->numel = 1;
+  for (uint64_t d : *t.shape()) info->numel *= d;  // check_tensors ruled out overflow
   info->shape = t.shape();
   info->dtype = t.dtype();
   return ok_status();
@@ -184,10 +197,11 @@ Status check_op(const fb::Model& model, const fb::Op& op, uint32_t index) {
   for (uint32_t i = 0; i < n_in; ++i) {
     const fb::Operand* o = op.inputs()->Get(i);
     RWKV_EDGE_RETURN_IF_ERROR(operand_info(model, o->kind(), o->index(), index, &in[i]));
-    if (in[i].dtype != fb::DType::F32)
-      return make_status(RWKV_EDGE_UNSUPPORTED,
-                         "op %u (%s) reads a %s weight; this runtime executes float32 weights only",
-                         index, sig->name, dtype_name(in[i].dtype));
+    // Only the weight tables of mat-vecs and embeds come in other formats.
+    const bool table = i == 0 && (sig->rule == ShapeRule::MatVec || sig->rule == ShapeRule::Embed);
+    if (in[i].dtype != fb::DType::F32 && !table)
+      return bad("op %u (%s) reads a %s weight as operand %u; only mat-vec and embed tables may be quantized",
+                 index, sig->name, dtype_name(in[i].dtype), i);
   }
   for (uint32_t i = 0; i < n_out; ++i)
     RWKV_EDGE_RETURN_IF_ERROR(
@@ -269,6 +283,13 @@ Status check_op(const fb::Model& model, const fb::Op& op, uint32_t index) {
 
 }  // namespace
 
+static_assert(static_cast<int>(quant::Format::U8MinMax) == static_cast<int>(fb::DType::U8MinMax) &&
+              static_cast<int>(quant::Format::I4) == static_cast<int>(fb::DType::I4) &&
+              static_cast<int>(quant::Format::I8) == static_cast<int>(fb::DType::I8) &&
+              static_cast<int>(quant::Format::BF16) == static_cast<int>(fb::DType::BF16) &&
+              static_cast<int>(quant::Format::F16) == static_cast<int>(fb::DType::F16),
+              "weight_layout.h formats must equal the schema's DType values");
+
 const char* dtype_name(fb::DType dtype) {
   switch (dtype) {
     case fb::DType::F32: return "f32";
@@ -276,6 +297,7 @@ const char* dtype_name(fb::DType dtype) {
     case fb::DType::BF16: return "bf16";
     case fb::DType::I8: return "i8";
     case fb::DType::I4: return "i4";
+    case fb::DType::U8MinMax: return "u8minmax";
   }
   return "unknown";
 }
@@ -286,8 +308,7 @@ uint64_t dtype_bytes_times(fb::DType dtype, uint64_t numel, bool* ok) {
     case fb::DType::F32: *ok = checked_mul(numel, 4, &out); return out;
     case fb::DType::F16:
     case fb::DType::BF16: *ok = checked_mul(numel, 2, &out); return out;
-    case fb::DType::I8: *ok = true; return numel;
-    case fb::DType::I4: *ok = true; return numel / 2 + numel % 2;
+    default: break;  // quantized formats are matrices: quant::matrix_layout
   }
   *ok = false;
   return 0;

@@ -50,6 +50,11 @@ void resolve_op(rwkv_edge_session* s, const fb::Op& op, ResolvedOp* r) {
   if (op.type() == fb::OpType::MatVec || op.type() == fb::OpType::Embed) {
     const fb::Tensor* t = model.tensors()->Get(op.inputs()->Get(0)->index());
     r->cols = t->shape()->Get(1);
+    r->table.format = static_cast<quant::Format>(t->dtype());
+    r->table.data = s->model.weights + t->offset();
+    r->table.rows = t->shape()->Get(0);
+    r->table.cols = r->cols;
+    r->table.group = t->group_size();
   }
 }
 
@@ -64,7 +69,8 @@ void bind_onednn(rwkv_edge_session* s) {
     }
   for (uint32_t i = 0; i < s->n_ops; ++i) {
     ResolvedOp& r = s->ops[i];
-    if (r.type != static_cast<uint16_t>(fb::OpType::MatVec) || r.n * r.cols < kOnednnMinElements)
+    if (r.type != static_cast<uint16_t>(fb::OpType::MatVec) || r.table.format != quant::Format::F32 ||
+        r.n * r.cols < kOnednnMinElements)
       continue;
     // A shape oneDNN refuses, or one needing more scratch than planned, keeps the reference kernel.
     if (onednn::create_matvec(s->onednn, r.in[0], r.in[1], r.out[0], r.n, r.cols, scratch,
@@ -77,14 +83,14 @@ void run_op(rwkv_edge_session* s, const ResolvedOp& r) {
   using fb::OpType;
   const auto n = static_cast<size_t>(r.n);
   switch (static_cast<OpType>(r.type)) {
-    case OpType::Embed: ref::copy(r.in[0] + static_cast<size_t>(s->token) * r.cols, r.out[0], n); break;
+    case OpType::Embed: ref::dequantize_row(r.table, s->token, r.out[0]); break;
     case OpType::LayerNorm: ref::layer_norm(r.in[0], r.in[1], r.in[2], r.out[0], n, r.fparam); break;
     case OpType::GroupNorm:
       ref::group_norm(r.in[0], r.in[1], r.in[2], r.out[0], n, static_cast<size_t>(r.iparam), r.fparam);
       break;
     case OpType::MatVec:
       if (r.onednn.primitive == nullptr || !onednn::run_matvec(s->onednn, r.onednn))
-        ref::matvec(r.in[0], r.in[1], r.out[0], n, static_cast<size_t>(r.cols));
+        ref::matvec_weights(r.table, r.in[1], r.out[0]);
       break;
     case OpType::Add: ref::add(r.in[0], r.in[1], r.out[0], n); break;
     case OpType::Sub: ref::sub(r.in[0], r.in[1], r.out[0], n); break;
@@ -132,6 +138,19 @@ ArenaLayout arena_layout(const fb::Model& model) {
                                             RWKV_EDGE_ARENA_ALIGNMENT);
   l.total = l.plan_offset + model.arena()->total_bytes();
   return l;
+}
+
+rwkv_edge_status step_observed(rwkv_edge_session* s, uint32_t token, OpObserver before_op, void* ctx) {
+  if (!valid(s)) return make_status(RWKV_EDGE_INVALID_ARGUMENT, "session is not initialised");
+  if (token >= s->vocab)
+    return make_status(RWKV_EDGE_TOKEN_OUT_OF_RANGE, "token %u is outside the vocabulary (size %u)",
+                       token, s->vocab);
+  s->token = token;
+  for (uint32_t i = 0; i < s->n_ops; ++i) {
+    before_op(ctx, i, s->ops[i]);
+    run_op(s, s->ops[i]);
+  }
+  return ok_status();
 }
 
 }  // namespace rwkv_edge

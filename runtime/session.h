@@ -9,6 +9,7 @@
 #include "model_verifier.h"
 #include "onednn_matvec.h"
 #include "op_signatures.h"
+#include "quantized_ops.h"
 #include "rwkv_edge.h"
 
 namespace rwkv_edge {
@@ -19,6 +20,7 @@ struct ResolvedOp {
   float fparam = 0.0f;
   uint64_t n = 0;      // output elements
   uint64_t cols = 0;   // mat-vec input length
+  ref::WeightMatrix table;  // MatVec and Embed: the weight matrix in its stored format
   const float* in[kMaxOpInputs] = {};
   float* out[kMaxOpOutputs] = {};
   onednn::MatVec onednn;  // primitive == nullptr: reference kernel
@@ -36,6 +38,11 @@ struct ArenaLayout {
 };
 
 ArenaLayout arena_layout(const fb::Model& model);
+
+// Offline tools only (the planner's calibration): one step that calls
+// `before_op` ahead of every op, when that op's inputs are valid.
+using OpObserver = void (*)(void* ctx, uint32_t op_index, const ResolvedOp& op);
+rwkv_edge_status step_observed(rwkv_edge_session* s, uint32_t token, OpObserver before_op, void* ctx);
 
 }  // namespace rwkv_edge
 

@@ -89,11 +89,14 @@ int cmd_inspect(int argc, char** argv) {
               human_bytes(layout.total).c_str());
   if (a.has("--buffers")) {
     std::printf("  %-28s %-12s %12s %12s\n", "buffer", "region", "offset", "bytes");
-    for (const fb::Buffer* b : *plan.buffers())
-      std::printf("  %-28s %-12s %12llu %12llu\n", b->name()->c_str(),
+    for (uint32_t i = 0; i < plan.buffers()->size(); ++i) {
+      const fb::Buffer* b = plan.buffers()->Get(i);
+      const std::string name = b->name() ? b->name()->str() : "activation #" + std::to_string(i);
+      std::printf("  %-28s %-12s %12llu %12llu\n", name.c_str(),
                   b->region() == fb::RegionKind::Persistent ? "state" : "planned",
                   static_cast<unsigned long long>(session_bytes + b->offset()),
                   static_cast<unsigned long long>(b->size()));
+    }
     std::printf("\n");
   }
   std::printf("  %-36s %-5s %-14s %12s %12s\n", "tensor", "dtype", "shape", "offset", "bytes");

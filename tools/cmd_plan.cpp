@@ -7,17 +7,70 @@
 #include "planner.h"
 
 namespace rwkv_edge::cli {
+namespace {
+
+planner::QuantStrategy parse_quant_options(const Args& a) {
+  if (a.has("--quant") && a.has("--strategy")) throw UsageError("give --quant or --strategy, not both");
+  planner::QuantStrategy q;
+  if (a.has("--quant")) q.segments = {{planner::parse_weight_choice(a.get("--quant")), 0}};
+  if (a.has("--strategy")) q.segments = planner::parse_strategy(a.get("--strategy"));
+  if (a.has("--emb")) q.emb = planner::parse_weight_choice(a.get("--emb"));
+  if (a.has("--head")) q.head = planner::parse_weight_choice(a.get("--head"));
+  if (a.has("--int4-max-error")) {
+    q.int4_max_error = parse_float(a.get("--int4-max-error"), "--int4-max-error");
+    if (!(q.int4_max_error > 0.0)) throw UsageError("--int4-max-error must be a positive number");
+  }
+  return q;
+}
+
+std::string shape_text(const std::vector<uint64_t>& shape) {
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
+  return s;
+}
+
+nlohmann::json quant_json(const std::vector<planner::TensorQuantReport>& tensors) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : tensors) {
+    nlohmann::json j = {{"name", t.name}, {"shape", t.shape}, {"wanted", planner::choice_name(t.wanted)},
+                        {"stored", planner::choice_name(t.stored)}, {"bytes", t.bytes},
+                        {"relative_rms_error", t.relative_rms}};
+    if (t.relative_output >= 0.0) j["relative_output_error"] = t.relative_output;
+    if (t.wanted.format == quant::Format::I4) j["int4_error"] = t.int4_error;
+    out.push_back(j);
+  }
+  return out;
+}
+
+void print_quant_table(const std::vector<planner::TensorQuantReport>& tensors, double int4_max_error) {
+  std::printf("%-34s %-10s %-12s %10s %12s %12s\n", "tensor", "shape", "stored", "bytes", "weight err", "output err");
+  for (const auto& t : tensors) {
+    std::printf("%-34s %-10s %-12s %10llu %12.3e", t.name.c_str(), shape_text(t.shape).c_str(),
+                planner::choice_name(t.stored).c_str(), static_cast<unsigned long long>(t.bytes), t.relative_rms);
+    if (t.relative_output >= 0.0) std::printf(" %12.3e", t.relative_output);
+    if (t.stored.format != t.wanted.format)
+      std::printf("  (%s error %.3e > %.3g: kept at %s)", planner::choice_name(t.wanted).c_str(), t.int4_error,
+                  int4_max_error, planner::choice_name(t.stored).c_str());
+    std::printf("\n");
+  }
+  std::printf("\n");
+}
+
+}  // namespace
 
 int cmd_plan(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, {"-o", "--ln-x-eps", "--quant", "--vocab", "--max-chunk", "--ram-budget"},
+  const Args a = parse_args(argc, argv, 2,
+                            {"-o", "--ln-x-eps", "--quant", "--strategy", "--emb", "--head", "--int4-max-error", "--calibration",
+                             "--vocab", "--max-chunk", "--ram-budget"},
                             {"--json"});
   if (a.positional.size() != 1) throw UsageError("expected one input checkpoint");
   if (!a.has("-o")) throw UsageError("missing -o OUT.rwkv");
   for (const char* later : {"--vocab", "--max-chunk", "--ram-budget"})
     if (a.has(later)) throw UsageError(std::string(later) + " is not implemented yet");
-  if (a.has("--quant") && a.get("--quant") != "fp32")
-    throw UsageError("--quant " + a.get("--quant") + " is not implemented yet (fp32 only)");
   planner::PlanOptions o;
+  o.quant = parse_quant_options(a);
+  o.calibration = a.get("--calibration");
+  if (a.has("--calibration") && o.calibration.empty()) throw UsageError("--calibration needs a file or 'none'");
   o.input = a.positional[0];
   o.output = a.get("-o");
   if (a.has("--ln-x-eps")) o.ln_x_eps = parse_float(a.get("--ln-x-eps"), "--ln-x-eps");
@@ -35,7 +88,9 @@ int cmd_plan(int argc, char** argv) {
         {"regions", {{"session", session_bytes}, {"state", ar.state_bytes}, {"activations", ar.planned_bytes},
                      {"scratch", ar.scratch_bytes}}},
         {"activations_unplanned_bytes", ar.naive_activation_bytes}, {"in_place_merges", ar.in_place_merges},
-        {"ops", r.n_ops}, {"tensors", r.n_tensors}, {"buffers", r.n_buffers}};
+        {"ops", r.n_ops}, {"tensors", r.n_tensors}, {"buffers", r.n_buffers},
+        {"bytes_per_parameter", static_cast<double>(r.file_bytes) / static_cast<double>(r.parameters)},
+        {"quantized", quant_json(r.quantized)}, {"calibration", r.calibration}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -44,6 +99,8 @@ int cmd_plan(int argc, char** argv) {
               d.n_head, d.head_size, d.n_ffn, d.vocab);
   std::printf("wrote %s: %u ops, %u tensors, ln_x eps %g\n\n", o.output.c_str(), r.n_ops, r.n_tensors,
               static_cast<double>(o.ln_x_eps));
+  if (!r.quantized.empty()) print_quant_table(r.quantized, o.quant.int4_max_error);
+  if (!r.calibration.empty()) std::printf("int4 calibration: %s\n\n", r.calibration.c_str());
   std::printf("%-24s %14s  %s\n", "region", "bytes", "");
   std::printf("%-24s %14llu  %s\n", "session tables", static_cast<unsigned long long>(session_bytes),
               "resolved ops, state resets (runtime)");
@@ -55,8 +112,10 @@ int cmd_plan(int argc, char** argv) {
   std::printf("%-24s %14llu  %s\n", "scratch", static_cast<unsigned long long>(ar.scratch_bytes), "oneDNN scratchpad");
   std::printf("%-24s %14llu  (%s)\n", "arena total", static_cast<unsigned long long>(r.arena_bytes_required),
               human_bytes(r.arena_bytes_required).c_str());
-  std::printf("%-24s %14llu  (%s; weights %llu)\n", "model file", static_cast<unsigned long long>(r.file_bytes),
-              human_bytes(r.file_bytes).c_str(), static_cast<unsigned long long>(r.weight_bytes));
+  std::printf("%-24s %14llu  (%s; weights %llu; %.3f bytes per parameter)\n", "model file",
+              static_cast<unsigned long long>(r.file_bytes), human_bytes(r.file_bytes).c_str(),
+              static_cast<unsigned long long>(r.weight_bytes),
+              static_cast<double>(r.file_bytes) / static_cast<double>(r.parameters));
   std::printf("%-24s %14llu  (%s) + code and stack\n", "model + arena",
               static_cast<unsigned long long>(r.file_bytes + r.arena_bytes_required),
               human_bytes(r.file_bytes + r.arena_bytes_required).c_str());

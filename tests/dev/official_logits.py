@@ -5,7 +5,8 @@
     PYTHONPATH=/tmp/oracle /usr/bin/python3 tests/dev/official_logits.py M.pth 1,2,3 OUT.bin [--ln-x-eps E]
 
 Writes float32 [n_tokens, vocab]: row i after feeding tokens[0..i] one at a
-time from the zero state (model.forward([t], state)), strategy 'cpu fp32'.
+time from the zero state (model.forward([t], state)), strategy 'cpu fp32'
+unless --strategy says otherwise.
 """
 import argparse
 import os
@@ -19,6 +20,8 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--ln-x-eps", type=float, default=None,
                     help="patch the ln_x GroupNorm epsilon (official: 64e-5)")
+    ap.add_argument("--strategy", default="cpu fp32",
+                    help="official strategy string, e.g. 'cpu fp32i8' (v4-v6 only)")
     args = ap.parse_args()
 
     import torch
@@ -41,7 +44,8 @@ def main():
     from rwkv.model import RWKV
 
     name = args.model[:-4] if args.model.endswith(".pth") else args.model
-    model = RWKV(model=name, strategy="cpu fp32", verbose=False) if not is_v7 else RWKV(model=name, strategy="cpu fp32")
+    model = (RWKV(model=name, strategy=args.strategy, verbose=False) if not is_v7
+             else RWKV(model=name, strategy=args.strategy))
     tokens = [int(t) for t in args.tokens.split(",")]
     state = None
     rows = []

@@ -1,0 +1,39 @@
+// Scalar reference kernels for weights stored in a non-float32 format
+// (weight_layout.h). They define the numerics the SIMD and CUDA kernels are
+// tested against: every weight is dequantized to float32 exactly as below and
+// products are summed in float32 in input order, as ref::matvec does.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "weight_layout.h"
+
+namespace rwkv_edge::ref {
+
+struct WeightMatrix {
+  quant::Format format = quant::Format::F32;
+  const uint8_t* data = nullptr;  // the whole segment
+  uint64_t rows = 0, cols = 0;
+  uint32_t group = 0;             // I4 only
+};
+
+// out[cols] = row `row` of m, dequantized.
+void dequantize_row(const WeightMatrix& m, uint64_t row, float* out);
+
+// y[rows] = m . x[cols]
+void matvec_weights(const WeightMatrix& m, const float* x, float* y);
+
+// The dequantization formulas, one value at a time.
+// I8 row scale, a bfloat16: 2 bytes keep a 64-row int8 matrix a whole number
+// of 64-byte lines, and bfloat16 has float32's range, so no row underflows.
+// `params` points at the segment's parameters (MatrixLayout::params_offset).
+float i8_row_scale(const uint8_t* params, uint64_t row);
+inline float dequant_i8(int8_t q, float row_scale) { return static_cast<float>(q) * row_scale; }
+inline float dequant_i4(uint8_t q, float scale, float min) { return static_cast<float>(q) * scale + min; }
+// The official package's torch_mm8: ((q + 0.5) * ry * rx + my + mx), operation by operation.
+inline float dequant_u8(uint8_t q, float row_min, float row_scale, float col_min, float col_scale) {
+  return (static_cast<float>(q) + 0.5f) * col_scale * row_scale + col_min + row_min;
+}
+
+}  // namespace rwkv_edge::ref

@@ -1,0 +1,73 @@
+// Byte layouts of the weight formats a MatVec or Embed reads. One matrix is
+// [rows][cols] (rows = outputs, cols = inputs) in one 64-byte-aligned
+// segment; every format keeps rows independently addressable, so an Embed
+// step dequantizes just the row it needs. docs/quantization.md has the
+// schemes and their measured accuracy.
+#pragma once
+
+#include <cstdint>
+
+namespace rwkv_edge::quant {
+
+// Values equal fb::DType (schema/rwkv_edge.fbs); the kernels do not see the schema.
+enum class Format : uint8_t {
+  F32 = 0,
+  F16 = 1,        // IEEE half [rows][cols]
+  BF16 = 2,       // bfloat16 [rows][cols]
+  I8 = 3,         // symmetric per row: int8 q[rows][cols], then bf16 scale[rows]
+  I4 = 4,         // per row, ceil(cols/G) blocks {f16 scale, f16 min, G/2 bytes of nibbles}
+  U8MinMax = 5,   // official rwkv int8: uint8 q[rows][cols], then f32 row_min, row_scale[rows], col_min, col_scale[cols]
+};
+// Quantized values come first, so their rows start on the segment's 64-byte
+// alignment; the small per-row/per-column parameters follow unaligned (the
+// kernels load them with memcpy), which saves the padding a header would need.
+
+inline constexpr uint32_t kI4BlockHeaderBytes = 4;
+
+struct MatrixLayout {
+  uint64_t row_bytes = 0;      // bytes of one row of stored values (rows start at 0)
+  uint64_t params_offset = 0;  // I8, U8MinMax: where the scales and minimums start
+  uint64_t bytes = 0;          // the whole segment
+  bool ok = false;             // false: unknown format, bad group or overflow
+};
+
+inline bool is_quantized(Format f) { return f == Format::I8 || f == Format::I4 || f == Format::U8MinMax; }
+
+// Group sizes an I4 matrix may use.
+constexpr bool valid_i4_group(uint32_t g) { return g == 32 || g == 64 || g == 128; }
+
+// Overflow-checked, since the verifier feeds it untrusted shapes.
+inline MatrixLayout matrix_layout(Format f, uint64_t rows, uint64_t cols, uint32_t group) {
+  MatrixLayout l;
+  uint64_t cells = 0, head = 0;
+  if (cols > (uint64_t{1} << 56) || __builtin_mul_overflow(rows, cols, &cells)) return l;
+  auto finish = [&](uint64_t param_bytes, uint64_t row_bytes) {
+    l.row_bytes = row_bytes;
+    if (param_bytes > (uint64_t{1} << 62) || __builtin_mul_overflow(rows, row_bytes, &l.params_offset) ||
+        __builtin_add_overflow(l.params_offset, param_bytes, &l.bytes))
+      return l;
+    l.ok = true;
+    return l;
+  };
+  switch (f) {
+    case Format::F32: return finish(0, cols * 4);
+    case Format::F16:
+    case Format::BF16: return finish(0, cols * 2);
+    case Format::I8:
+      if (__builtin_mul_overflow(rows, uint64_t{2}, &head)) return l;
+      return finish(head, cols);
+    case Format::U8MinMax: {
+      uint64_t sum = 0;
+      if (__builtin_add_overflow(rows, cols, &sum) || __builtin_mul_overflow(sum, uint64_t{8}, &head)) return l;
+      return finish(head, cols);
+    }
+    case Format::I4: {
+      if (!valid_i4_group(group)) return l;
+      const uint64_t blocks = cols / group + (cols % group != 0);
+      return finish(0, blocks * (kI4BlockHeaderBytes + group / 2));
+    }
+  }
+  return l;
+}
+
+}  // namespace rwkv_edge::quant

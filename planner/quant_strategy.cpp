@@ -1,0 +1,195 @@
+#include "quant_strategy.h"
+
+#include <cmath>
+#include <set>
+#include <sstream>
+
+#include "plan_error.h"
+#include "quantize_matrix.h"
+
+namespace rwkv_edge::planner {
+namespace {
+
+using quant::Format;
+
+std::string trim(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// -1 for a name outside blocks.N.
+int64_t layer_of(const std::string& name) {
+  if (name.rfind("blocks.", 0) != 0) return -1;
+  const size_t dot = name.find('.', 7);
+  if (dot == std::string::npos) return -1;
+  return std::stoll(name.substr(7, dot - 7));
+}
+
+QuantizedMatrix quantize(const WeightTensor& w, const WeightChoice& c) {
+  return quantize_matrix(w.data.data(), w.shape[0], w.shape[1], c.format, c.group);
+}
+
+}  // namespace
+
+WeightChoice parse_weight_choice(const std::string& token) {
+  if (token == "fp32") return {Format::F32, 0};
+  if (token == "fp16") return {Format::F16, 0};
+  if (token == "bf16") return {Format::BF16, 0};
+  if (token == "int8") return {Format::I8, 0};
+  if (token == "int8-minmax") return {Format::U8MinMax, 0};
+  if (token == "int4") return {Format::I4, kDefaultInt4Group};
+  if (token.rfind("int4:", 0) == 0) {
+    const std::string g = token.substr(5);
+    if (g == "32" || g == "64" || g == "128") return {Format::I4, static_cast<uint32_t>(std::stoul(g))};
+    throw PlanError("int4 group '" + g + "' is not supported (32, 64 or 128)");
+  }
+  throw PlanError("unknown weight type '" + token +
+                  "' (expected fp32, fp16, bf16, int8, int8-minmax, int4 or int4:G with G 32, 64 or 128)");
+}
+
+std::string choice_name(const WeightChoice& c) {
+  switch (c.format) {
+    case Format::F32: return "fp32";
+    case Format::F16: return "fp16";
+    case Format::BF16: return "bf16";
+    case Format::I8: return "int8";
+    case Format::U8MinMax: return "int8-minmax";
+    case Format::I4: return "int4:" + std::to_string(c.group);
+  }
+  return "?";
+}
+
+std::vector<StrategySegment> parse_strategy(const std::string& text) {
+  std::vector<StrategySegment> out;
+  if (trim(text).empty()) throw PlanError("--strategy is empty");
+  size_t start = 0;
+  while (true) {
+    const size_t arrow = text.find("->", start);
+    const std::string part = trim(text.substr(start, arrow == std::string::npos ? std::string::npos : arrow - start));
+    const std::string where = "strategy segment " + std::to_string(out.size() + 1) + " ('" + part + "')";
+    std::istringstream words(part);
+    std::vector<std::string> tokens;
+    for (std::string t; words >> t;) tokens.push_back(t);
+    if (tokens.empty()) throw PlanError(where + " is empty");
+    if (tokens[0] == "cpu" || tokens[0] == "cuda" || tokens[0] == "mps")
+      throw PlanError(where + " names a device; rwkv-edge strategies give weight types only "
+                      "(the device is chosen at run time), e.g. \"int8 *20 -> fp16\"");
+    if (tokens.size() > 2) throw PlanError(where + " has more than a type and a layer count");
+    StrategySegment seg;
+    seg.choice = parse_weight_choice(tokens[0]);
+    if (tokens.size() == 2) {
+      const std::string& n = tokens[1];
+      if (n.size() >= 2 && n.back() == '+')
+        throw PlanError(where + ": '+' (streaming layers) has no meaning here; give *N");
+      if (n.size() < 2 || n[0] != '*' || n.find_first_not_of("0123456789", 1) != std::string::npos ||
+          n.size() > 7)
+        throw PlanError(where + ": expected a layer count such as *20, got '" + n + "'");
+      seg.layers = static_cast<uint32_t>(std::stoul(n.substr(1)));
+      if (seg.layers == 0) throw PlanError(where + ": a layer count must be at least 1");
+    }
+    out.push_back(seg);
+    if (arrow == std::string::npos) break;
+    start = arrow + 2;
+  }
+  for (size_t i = 0; i + 1 < out.size(); ++i)
+    if (out[i].layers == 0)
+      throw PlanError("strategy segment " + std::to_string(i + 1) +
+                      " has no layer count; only the last segment may take the remaining layers");
+  return out;
+}
+
+std::vector<WeightChoice> layer_choices(const std::vector<StrategySegment>& segments, uint32_t n_layer) {
+  std::vector<WeightChoice> out;
+  for (const StrategySegment& s : segments) {
+    const uint64_t take = s.layers == 0 ? (out.size() < n_layer ? n_layer - out.size() : 0) : s.layers;
+    if (out.size() + take > n_layer)
+      throw PlanError("strategy names layers up to " + std::to_string(out.size() + take - 1) +
+                      ", but the model has " + std::to_string(n_layer) + " layers (0 to " +
+                      std::to_string(n_layer - 1) + ")");
+    if (take == 0)
+      throw PlanError("the last strategy segment gets no layers: the ones before it cover all " +
+                      std::to_string(n_layer));
+    out.insert(out.end(), take, s.choice);
+  }
+  if (out.size() < n_layer)
+    throw PlanError("strategy covers " + std::to_string(out.size()) + " of the model's " + std::to_string(n_layer) +
+                    " layers; end with a segment without *N to take the rest");
+  return out;
+}
+
+std::vector<TableChoice> table_choices(const Graph& g, const QuantStrategy& strategy, uint32_t n_layer) {
+  std::vector<TableChoice> out;
+  if (strategy.segments.empty() && !strategy.emb && !strategy.head) return out;
+  const std::vector<WeightChoice> layers =
+      strategy.segments.empty() ? std::vector<WeightChoice>(n_layer) : layer_choices(strategy.segments, n_layer);
+  const WeightChoice last = layers.empty() ? WeightChoice{} : layers.back();
+  const WeightChoice head = strategy.head.value_or(last), emb = strategy.emb.value_or(head);
+
+  std::set<uint32_t> tables;  // weights read as a mat-vec or embedding table
+  for (const GraphOp& op : g.ops)
+    if ((op.type == fb::OpType::MatVec || op.type == fb::OpType::Embed) && op.inputs[0].weight)
+      tables.insert(op.inputs[0].index);
+  for (uint32_t index : tables) {
+    const WeightTensor& w = g.weights[index];
+    if (!ends_with(w.name, ".weight") || w.shape.size() != 2) continue;  // LoRA factors stay float32
+    if (w.name == "emb.weight") {
+      out.push_back({index, emb});
+    } else if (w.name == "head.weight") {
+      out.push_back({index, head});
+    } else {
+      const int64_t layer = layer_of(w.name);
+      if (layer < 0 || layer >= static_cast<int64_t>(n_layer))
+        throw PlanError("internal: matrix '" + w.name + "' belongs to no layer");
+      out.push_back({index, layers[static_cast<size_t>(layer)]});
+    }
+  }
+  return out;
+}
+
+std::vector<TensorQuantReport> apply_choices(Graph& g, const std::vector<TableChoice>& choices,
+                                             const QuantStrategy& strategy, const HessianMap& hessians) {
+  std::vector<TensorQuantReport> reports;
+  for (const TableChoice& tc : choices) {
+    WeightTensor& w = g.weights[tc.weight];
+    const auto h = hessians.find(tc.weight);
+    const std::vector<double>* hessian = h == hessians.end() ? nullptr : &h->second;
+    TensorQuantReport r;
+    r.name = w.name;
+    r.shape = w.shape;
+    r.wanted = tc.choice;
+    r.stored = tc.choice;
+    QuantizedMatrix q = tc.choice.format == Format::I4 && hessian != nullptr
+                            ? quantize_i4_gptq(w.data.data(), w.shape[0], w.shape[1], tc.choice.group, *hessian)
+                            : quantize(w, tc.choice);
+    QuantError e = measure_error(w.data.data(), q, hessian);
+    if (tc.choice.format == Format::I4) {
+      r.int4_error = e.has_output ? e.relative_output : e.relative_rms;
+      if (!e.finite || r.int4_error > strategy.int4_max_error) {
+        r.stored = {Format::I8, 0};
+        q = quantize(w, r.stored);
+        e = measure_error(w.data.data(), q, hessian);
+      }
+    }
+    if (!e.finite)
+      throw PlanError("tensor '" + w.name + "' does not fit " + choice_name(r.stored) +
+                      " (values out of its range or not finite); choose another type for it");
+    r.relative_rms = e.relative_rms;
+    if (e.has_output) r.relative_output = e.relative_output;
+    if (r.stored.format != Format::F32) {
+      w.format = r.stored.format;
+      w.group = q.group;
+      w.stored = std::move(q.bytes);
+      std::vector<float>().swap(w.data);  // the planner holds every model twice otherwise
+    }
+    r.bytes = w.stored_bytes();
+    reports.push_back(std::move(r));
+  }
+  return reports;
+}
+
+}  // namespace rwkv_edge::planner

@@ -1,0 +1,77 @@
+// Which format each weight matrix is stored in: `plan --quant`, `--strategy`
+// (in the spirit of the official strategy strings, e.g. "int8 *20 -> fp16"),
+// `--emb` and `--head`, and the outlier-aware int4 fallback.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "graph.h"
+#include "weight_layout.h"
+
+namespace rwkv_edge::planner {
+
+// int4's default group, and the relative RMS weight error above which an
+// int4 matrix is stored as int8 instead (docs/quantization.md has the measurements).
+inline constexpr uint32_t kDefaultInt4Group = 32;
+inline constexpr double kDefaultInt4MaxError = 0.12;
+
+struct WeightChoice {
+  quant::Format format = quant::Format::F32;
+  uint32_t group = 0;  // I4
+};
+
+struct StrategySegment {
+  WeightChoice choice;
+  uint32_t layers = 0;  // 0: every remaining layer (last segment only)
+};
+
+struct QuantStrategy {
+  std::vector<StrategySegment> segments;  // empty: everything float32
+  std::optional<WeightChoice> emb, head;  // default: the last segment's choice
+  double int4_max_error = kDefaultInt4MaxError;
+};
+
+// "fp32", "fp16", "bf16", "int8", "int8-minmax", "int4", "int4:G". Throws PlanError.
+WeightChoice parse_weight_choice(const std::string& token);
+std::string choice_name(const WeightChoice& c);
+
+// "int8 *20 -> fp16". Throws PlanError naming what is wrong.
+std::vector<StrategySegment> parse_strategy(const std::string& text);
+
+// One choice per layer; throws when the segments do not cover exactly n_layer layers.
+std::vector<WeightChoice> layer_choices(const std::vector<StrategySegment>& segments, uint32_t n_layer);
+
+struct TensorQuantReport {
+  std::string name;
+  std::vector<uint64_t> shape;
+  WeightChoice wanted, stored;  // differ when int4 fell back to int8
+  uint64_t bytes = 0;
+  double relative_rms = 0.0;       // weight error of the stored format
+  double relative_output = -1.0;   // output error over calibration inputs (-1: not measured)
+  double int4_error = 0.0;         // when int4 was wanted: the error that decided the fallback
+};
+
+struct TableChoice {
+  uint32_t weight = 0;  // index into Graph::weights
+  WeightChoice choice;
+};
+
+// The format the strategy asks for, for every mat-vec and embedding table of
+// g; low-rank (LoRA) matrices and vectors are not listed: they stay float32,
+// as in the official package. Throws on a strategy that does not fit the model.
+std::vector<TableChoice> table_choices(const Graph& g, const QuantStrategy& strategy, uint32_t n_layer);
+
+// Calibration second moments H = E[x x^T] of a table's input, by weight index.
+using HessianMap = std::map<uint32_t, std::vector<double>>;
+
+// Re-stores the tables as chosen. int4 tables with a hessian use GPTQ and are
+// judged by their output error, others by their weight error; either way an
+// int4 table whose error exceeds strategy.int4_max_error is stored as int8.
+std::vector<TensorQuantReport> apply_choices(Graph& g, const std::vector<TableChoice>& choices,
+                                             const QuantStrategy& strategy, const HessianMap& hessians);
+
+}  // namespace rwkv_edge::planner
