@@ -1,24 +1,13 @@
 #include <cmath>
 
 #include "byte_reader.h"
+#include "ggml_blocks.h"
 #include "importers.h"
 
 namespace rwkv_edge::planner {
 namespace {
 
 constexpr int32_t kGgmlMagic = 0x67676d66;
-
-const char* quantized_type_name(int32_t t) {
-  switch (t) {
-    case 2: return "Q4_0";
-    case 3: return "Q4_1";
-    case 5: return "Q4_2";
-    case 7: return "Q5_0";
-    case 8: return "Q5_1";
-    case 9: return "Q8_0";
-    default: return nullptr;
-  }
-}
 
 bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
 
@@ -117,6 +106,7 @@ Checkpoint import_rwkvcpp_bin(const uint8_t* data, size_t size, const std::strin
   r.read<int32_t>();  // file data type
   Checkpoint ck;
   ck.format = "rwkv.cpp bin";
+  std::string quantized;  // the block formats met, for the report
   while (!r.at_end()) {
     const int32_t n_dims = r.read<int32_t>();
     const int32_t key_len = r.read<int32_t>();
@@ -141,9 +131,19 @@ Checkpoint import_rwkvcpp_bin(const uint8_t* data, size_t size, const std::strin
       const uint8_t* p = r.take(numel * (type == 0 ? 4 : 2));
       t.data.resize(numel);
       convert_to_f32(p, t.source_dtype, numel, t.data.data());
-    } else if (const char* q = quantized_type_name(type)) {
-      r.fail("tensor '" + name + "' is quantized (" + q +
-             "); this planner imports FP32 and FP16 rwkv.cpp files");
+    } else if (const auto q = ggml_block_type(type)) {
+      if (version != 101)
+        r.fail("tensor '" + name + "' is " + q->name + " in file version " + std::to_string(version) +
+               ", whose block layout predates ggml's May 2023 format; re-quantize it with a current rwkv.cpp");
+      if (dims[0] % kGgmlBlockValues != 0)
+        r.fail("tensor '" + name + "' (" + q->name + ") has rows of " + std::to_string(dims[0]) +
+               " values, not a whole number of 32-value blocks");
+      const uint64_t blocks = numel / kGgmlBlockValues;
+      const uint8_t* p = r.take(blocks * q->block_bytes);
+      t.source_dtype = SourceDType::F32;
+      t.data.resize(numel);
+      dequantize_ggml_blocks(type, p, blocks, t.data.data());
+      if (quantized.find(q->name) == std::string::npos) quantized += std::string(quantized.empty() ? "" : ", ") + q->name;
     } else {
       r.fail("tensor '" + name + "' has unknown data type " + std::to_string(type));
     }
@@ -151,6 +151,7 @@ Checkpoint import_rwkvcpp_bin(const uint8_t* data, size_t size, const std::strin
     ck.tensors[name] = std::move(t);
   }
   if (ck.tensors.empty()) r.fail("no tensors after the header");
+  if (!quantized.empty()) ck.format += " (" + quantized + ", dequantized)";
   undo_transforms(ck, what);
   return ck;
 }

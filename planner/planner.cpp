@@ -34,18 +34,20 @@ uint64_t onednn_scratch_bytes(const Graph& g) {
   return most;
 }
 
-// Byte-level models calibrate on bytes; others need the tokenizer that a
-// later model-file version carries, and round without calibration until then.
+// Byte-level models calibrate on bytes. Others need the tokenizer that a
+// later model-file version carries and round to nearest until then (feeding
+// bytes as token ids to them was tried on the random test models: GPTQ then
+// fits a distribution the model never sees, and the logits got worse).
 std::vector<uint32_t> calibration_tokens(const std::string& source, const ModelDims& dims, std::string* note) {
   std::vector<uint32_t> tokens;
   if (source == "none") {
-    *note = "off (--calibration none): int4 rounds to nearest";
+    *note = "off (--calibration none): rounding to nearest";
     return tokens;
   }
   if (dims.vocab != 256) {
     if (!source.empty())
       throw PlanError("--calibration needs a byte-level (vocab 256) model until the tokenizer is in the model file");
-    *note = "none (vocab " + std::to_string(dims.vocab) + " needs a tokenizer): int4 rounds to nearest";
+    *note = "none (vocab " + std::to_string(dims.vocab) + " needs a tokenizer): rounding to nearest";
     return tokens;
   }
   std::string text;
@@ -79,7 +81,7 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
   const std::vector<TableChoice> choices = table_choices(g, options.quant, report.dims.n_layer);
   CalibrationRequest calibration;
   for (const TableChoice& c : choices)
-    if (c.choice.format == quant::Format::I4) calibration.weights.insert(c.weight);
+    if (uses_calibration(c.choice.format)) calibration.weights.insert(c.weight);
   HessianMap hessians;
   if (!calibration.weights.empty()) {
     calibration.tokens = calibration_tokens(options.calibration, report.dims, &report.calibration);

@@ -36,6 +36,8 @@ QuantizedMatrix quantize(const WeightTensor& w, const WeightChoice& c) {
 
 }  // namespace
 
+bool uses_calibration(quant::Format f) { return f == Format::I4 || f == Format::I8; }
+
 WeightChoice parse_weight_choice(const std::string& token) {
   if (token == "fp32") return {Format::F32, 0};
   if (token == "fp16") return {Format::F16, 0};
@@ -128,7 +130,9 @@ std::vector<TableChoice> table_choices(const Graph& g, const QuantStrategy& stra
   const std::vector<WeightChoice> layers =
       strategy.segments.empty() ? std::vector<WeightChoice>(n_layer) : layer_choices(strategy.segments, n_layer);
   const WeightChoice last = layers.empty() ? WeightChoice{} : layers.back();
-  const WeightChoice head = strategy.head.value_or(last), emb = strategy.emb.value_or(head);
+  const WeightChoice head =
+      strategy.head.value_or(last.format == Format::I4 ? WeightChoice{Format::I8, 0} : last);
+  const WeightChoice emb = strategy.emb.value_or(last);
 
   std::set<uint32_t> tables;  // weights read as a mat-vec or embedding table
   for (const GraphOp& op : g.ops)
@@ -163,15 +167,20 @@ std::vector<TensorQuantReport> apply_choices(Graph& g, const std::vector<TableCh
     r.shape = w.shape;
     r.wanted = tc.choice;
     r.stored = tc.choice;
-    QuantizedMatrix q = tc.choice.format == Format::I4 && hessian != nullptr
-                            ? quantize_i4_gptq(w.data.data(), w.shape[0], w.shape[1], tc.choice.group, *hessian)
-                            : quantize(w, tc.choice);
+    auto quantize_as = [&](const WeightChoice& c) {
+      return uses_calibration(c.format) && hessian != nullptr
+                 ? quantize_gptq(w.data.data(), w.shape[0], w.shape[1], c.format, c.group, *hessian)
+                 : quantize(w, c);
+    };
+    QuantizedMatrix q = quantize_as(tc.choice);
     QuantError e = measure_error(w.data.data(), q, hessian);
     if (tc.choice.format == Format::I4) {
-      r.int4_error = e.has_output ? e.relative_output : e.relative_rms;
-      if (!e.finite || r.int4_error > strategy.int4_max_error) {
+      r.int4_error = e.has_output ? e.relative_output : e.relative_rms_bulk;
+      r.int4_limit = strategy.int4_max_error.value_or(e.has_output ? kDefaultInt4MaxOutputError
+                                                                   : kDefaultInt4MaxWeightError);
+      if (!e.finite || r.int4_error > r.int4_limit) {
         r.stored = {Format::I8, 0};
-        q = quantize(w, r.stored);
+        q = quantize_as(r.stored);
         e = measure_error(w.data.data(), q, hessian);
       }
     }

@@ -64,9 +64,14 @@ void quantize_u8_minmax(const float* w, uint64_t rows, uint64_t cols, uint8_t* h
     for (uint64_t r = 0; r < rows; ++r)
       for (uint64_t c = 0; c < cols; ++c) m[r * cols + c] -= per_row ? v[r] : v[c];
   };
+  // A constant row or column has range 0: torch would divide 0 by 0 and store
+  // NaN; here its values stay 0, so it dequantizes to its minimum exactly.
   auto divide = [&](const std::vector<float>& v, bool per_row) {
     for (uint64_t r = 0; r < rows; ++r)
-      for (uint64_t c = 0; c < cols; ++c) m[r * cols + c] /= per_row ? v[r] : v[c];
+      for (uint64_t c = 0; c < cols; ++c) {
+        const float d = per_row ? v[r] : v[c];
+        m[r * cols + c] = d != 0.0f ? m[r * cols + c] / d : 0.0f;
+      }
   };
   if (cols > rows) {  // official: w.shape[0] > w.shape[1], per-input minimum first
     reduce_cols(col_min, true);
@@ -85,7 +90,6 @@ void quantize_u8_minmax(const float* w, uint64_t rows, uint64_t cols, uint8_t* h
   divide(col_max, false);
   for (uint64_t i = 0; i < rows * cols; ++i) {
     const float v = std::floor(m[i] * 256.0f);
-    // A constant row or column divides 0 by 0; torch would store garbage, we store 0.
     q[i] = std::isnan(v) ? 0 : static_cast<uint8_t>(std::clamp(v, 0.0f, 255.0f));
   }
   for (uint64_t r = 0; r < rows; ++r) {
@@ -220,8 +224,9 @@ bool inverse_hessian_factor(std::vector<double> h, uint64_t n, std::vector<doubl
 
 }  // namespace
 
-QuantizedMatrix quantize_i4_gptq(const float* w, uint64_t rows, uint64_t cols, uint32_t group,
-                                 const std::vector<double>& hessian, double damp) {
+QuantizedMatrix quantize_gptq(const float* w, uint64_t rows, uint64_t cols, Format format, uint32_t group,
+                              const std::vector<double>& hessian, double damp) {
+  if (format != Format::I4 && format != Format::I8) throw PlanError("internal: GPTQ is for int4 and int8");
   if (hessian.size() != cols * cols) throw PlanError("internal: hessian size differs from the matrix");
   std::vector<double> h = hessian;
   double mean_diag = 0.0;
@@ -236,20 +241,20 @@ QuantizedMatrix quantize_i4_gptq(const float* w, uint64_t rows, uint64_t cols, u
     h[c * cols + c] += damp * (mean_diag > 0.0 ? mean_diag : 1.0);
   }
   std::vector<double> u;
-  if (!inverse_hessian_factor(std::move(h), cols, u)) return quantize_matrix(w, rows, cols, Format::I4, group);
+  if (!inverse_hessian_factor(std::move(h), cols, u)) return quantize_matrix(w, rows, cols, format, group);
 
-  QuantizedMatrix out;
-  out.format = Format::I4;
-  out.group = group;
-  out.rows = rows;
-  out.cols = cols;
-  const quant::MatrixLayout l = quant::matrix_layout(Format::I4, rows, cols, group);
-  out.bytes.assign(l.bytes, 0);
-  std::vector<float> span(group);
-  std::vector<float> s(rows), m(rows);
+  // int8 keeps the plain per-row scales (computed from the original rows);
+  // int4 fits each group's grid when the walk reaches it.
+  QuantizedMatrix out = quantize_matrix(w, rows, cols, format, group);
+  const quant::MatrixLayout l = quant::matrix_layout(format, rows, cols, out.group);
+  uint8_t* params = out.bytes.data() + l.params_offset;
+  if (format == Format::I4) std::fill(out.bytes.begin(), out.bytes.end(), 0);
+  std::vector<float> span(group), s(rows), m(rows, 0.0f);
+  if (format == Format::I8)
+    for (uint64_t r = 0; r < rows; ++r) s[r] = ref::i8_row_scale(params, r);
   for (uint64_t c = 0; c < cols; ++c) {
-    const uint64_t j = c % group;
-    if (j == 0) {  // a new group: fit its grid to the weights as updated so far
+    const uint64_t j = format == Format::I4 ? c % group : 0;
+    if (format == Format::I4 && j == 0) {
       const uint64_t n = std::min<uint64_t>(group, cols - c);
       for (uint64_t r = 0; r < rows; ++r) {
         for (uint64_t k = 0; k < n; ++k) span[k] = static_cast<float>(work[r * cols + c + k]);
@@ -262,9 +267,18 @@ QuantizedMatrix quantize_i4_gptq(const float* w, uint64_t rows, uint64_t cols, u
     const double d = u[c * cols + c];
     for (uint64_t r = 0; r < rows; ++r) {
       double* row = work.data() + r * cols;
-      const uint8_t level = i4_level(static_cast<float>(row[c]), s[r], m[r]);
-      put_i4_level(i4_block(out.bytes.data(), l, r, c, group), j, level);
-      const double err = (row[c] - static_cast<double>(ref::dequant_i4(level, s[r], m[r]))) / d;
+      float value;
+      if (format == Format::I4) {
+        const uint8_t level = i4_level(static_cast<float>(row[c]), s[r], m[r]);
+        put_i4_level(i4_block(out.bytes.data(), l, r, c, group), j, level);
+        value = ref::dequant_i4(level, s[r], m[r]);
+      } else {
+        const float v = s[r] > 0.0f ? std::nearbyint(static_cast<float>(row[c]) / s[r]) : 0.0f;
+        const auto level = static_cast<int8_t>(std::clamp(v, -127.0f, 127.0f));
+        out.bytes[r * l.row_bytes + c] = static_cast<uint8_t>(level);
+        value = ref::dequant_i8(level, s[r]);
+      }
+      const double err = (row[c] - static_cast<double>(value)) / d;
       for (uint64_t k = c + 1; k < cols; ++k) row[k] -= err * u[c * cols + k];
     }
   }
@@ -309,6 +323,21 @@ QuantError measure_error(const float* w, const QuantizedMatrix& q, const std::ve
     }
   }
   e.relative_rms = norm2 > 0.0 ? std::sqrt(diff2 / norm2) : std::sqrt(diff2);
+  std::vector<float> magnitudes(w, w + q.rows * q.cols);
+  for (float& v : magnitudes) v = std::fabs(v);
+  std::nth_element(magnitudes.begin(), magnitudes.begin() + static_cast<long>(magnitudes.size() / 2), magnitudes.end());
+  const double bulk_limit = 6.0 * magnitudes[magnitudes.size() / 2];
+  double bulk_diff2 = 0.0, bulk_norm2 = 0.0;
+  for (uint64_t r = 0; r < q.rows; ++r) {
+    ref::dequantize_row(m, r, row.data());
+    for (uint64_t c = 0; c < q.cols; ++c) {
+      const double ref_value = w[r * q.cols + c];
+      if (std::fabs(ref_value) > bulk_limit) continue;
+      bulk_diff2 += std::pow(static_cast<double>(row[c]) - ref_value, 2.0);
+      bulk_norm2 += ref_value * ref_value;
+    }
+  }
+  e.relative_rms_bulk = bulk_norm2 > 0.0 ? std::sqrt(bulk_diff2 / bulk_norm2) : std::sqrt(bulk_diff2);
   if (hessian != nullptr) {  // E[|dW x|^2] / E[|W x|^2] = tr(dW H dW^T) / tr(W H W^T)
     const uint64_t n = q.cols;
     double num = 0.0, den = 0.0;

@@ -22,17 +22,20 @@ struct QuantizedMatrix {
 QuantizedMatrix quantize_matrix(const float* w, uint64_t rows, uint64_t cols, quant::Format format,
                                 uint32_t group = 0);
 
-// int4 with GPTQ's error feedback (Frantar et al. 2022): columns are
+// int4 or int8 with GPTQ's error feedback (Frantar et al. 2022): columns are
 // quantized in input order and each one's rounding error is pushed onto the
 // columns not yet quantized, weighted by the inverse of H = E[x x^T] over
 // calibration inputs, so the error that matters, in W x, shrinks. Same
-// layout as quantize_matrix(..., I4, group). damp: added to H's diagonal as
-// a fraction of its mean. Falls back to plain rounding if H is singular.
-QuantizedMatrix quantize_i4_gptq(const float* w, uint64_t rows, uint64_t cols, uint32_t group,
-                                 const std::vector<double>& hessian, double damp = 0.01);
+// layout as quantize_matrix. damp: added to H's diagonal as a fraction of
+// its mean. Falls back to plain rounding if H is singular.
+QuantizedMatrix quantize_gptq(const float* w, uint64_t rows, uint64_t cols, quant::Format format, uint32_t group,
+                              const std::vector<double>& hessian, double damp = 0.01);
 
 struct QuantError {
   double relative_rms = 0.0;     // ||W - W'|| / ||W|| (0 for an all-zero W stored exactly)
+  // The same over the bulk of the weights, |w| <= 6 x median |w|: a few outliers
+  // dominate ||W|| and would hide the precision they cost everything else.
+  double relative_rms_bulk = 0.0;
   double relative_output = 0.0;  // sqrt(E|(W - W')x|^2 / E|Wx|^2) over calibration inputs
   bool has_output = false;       // relative_output was measured (a hessian was given)
   double max_abs = 0.0;

@@ -70,3 +70,11 @@ TEST_CASE("rwkv.cpp FP32 files give the logits of their .pth; FP16 within fp16 r
     CHECK(d16 <= 0.05f);  // fp16 weights: ~1e-3 relative per weight, logits of magnitude ~10
   }
 }
+
+TEST_CASE("rwkv.cpp Q5_1: dequantized on import, the official logits of the checkpoint made from it") {
+  if (!shared_available()) return;
+  const float d = conformance(shared_path("tiny/tiny-rwkv-6v0-3m-Q5_1.bin"),
+                              shared_path("tiny/tiny-rwkv-6v0-3m-dq.official-logits.bin"), kTinyTokens);
+  std::printf("  rwkv.cpp 6v0-3m Q5_1 vs official logits of its dequantized .pth: %.3g\n", d);
+  CHECK(d <= kTolerance);
+}

@@ -4,9 +4,13 @@
 
 #include <cmath>
 #include <cstring>
+#include <random>
 
+#include "model_file.h"
+#include "quant_strategy.h"
 #include "test_support.h"
 
+using namespace rwkv_edge;
 using namespace rwkv_edge::test;
 
 namespace {
@@ -140,4 +144,35 @@ TEST_CASE("state save/restore and reset reproduce the same continuation") {
   rwkv_edge_state_reset(s);
   for (uint32_t t : {1u, 2u, 3u, 9u}) REQUIRE(rwkv_edge_step(s, t, &logits).code == RWKV_EDGE_OK);
   CHECK(std::vector<float>(logits, logits + info.vocab_size) == first);
+}
+
+TEST_CASE("corrupt descriptions with a valid checksum are refused or run safely (quantized model too)") {
+  // The CRC catches accidents; this is what a crafted file meets: the
+  // verifier alone. Every 7th byte of the description is overwritten and
+  // the checksum recomputed; init either refuses it or runs a step safely
+  // (the sanitizer build checks the "safely").
+  planner::PlanOptions int4;
+  int4.quant.segments = {{planner::parse_weight_choice("int4"), 0}};
+  int4.quant.emb = planner::parse_weight_choice("int8");
+  for (const ModelBytes& good : {mini_model(), plan_to_bytes(data_path("mini-v6.pth"), int4)}) {
+    FilePrefix prefix;
+    REQUIRE(decode_prefix(good.data(), good.size, &prefix).code == RWKV_EDGE_OK);
+    ArenaBuffer arena(1 << 21);
+    ModelBytes m = good;
+    size_t refused = 0, tried = 0;
+    std::mt19937 rng(1);
+    for (uint64_t pos = prefix.flatbuffer_offset; pos < prefix.flatbuffer_offset + prefix.flatbuffer_bytes; pos += 7) {
+      const uint8_t saved = m.data()[pos];
+      m.data()[pos] = static_cast<uint8_t>(rng());
+      FilePrefix p = prefix;
+      p.flatbuffer_crc32 = crc32(m.data() + p.flatbuffer_offset, p.flatbuffer_bytes);
+      encode_prefix(p, m.data());
+      refused += try_init(m.data(), m.size, arena.ptr, arena.size, false) != RWKV_EDGE_OK;
+      ++tried;
+      m.data()[pos] = saved;
+    }
+    encode_prefix(prefix, m.data());
+    std::printf("  crafted descriptions: %zu of %zu refused, the rest ran a step\n", refused, tried);
+    CHECK(refused > 0);
+  }
 }

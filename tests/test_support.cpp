@@ -70,15 +70,20 @@ ModelBytes load_model_bytes(const std::string& path) {
 }
 
 ModelBytes plan_to_bytes(const std::string& checkpoint, float ln_x_eps) {
+  planner::PlanOptions o;
+  if (ln_x_eps > 0) o.ln_x_eps = ln_x_eps;
+  return plan_to_bytes(checkpoint, o);
+}
+
+ModelBytes plan_to_bytes(const std::string& checkpoint, planner::PlanOptions options, planner::PlanReport* report) {
   char tmpl[] = "/tmp/rwkv-edge-test-XXXXXX";
   const int fd = mkstemp(tmpl);
   REQUIRE(fd >= 0);
   close(fd);
-  planner::PlanOptions o;
-  o.input = checkpoint;
-  o.output = tmpl;
-  if (ln_x_eps > 0) o.ln_x_eps = ln_x_eps;
-  planner::plan_model(o);
+  options.input = checkpoint;
+  options.output = tmpl;
+  const planner::PlanReport r = planner::plan_model(options);
+  if (report != nullptr) *report = r;
   ModelBytes m = load_model_bytes(tmpl);
   std::remove(tmpl);
   return m;

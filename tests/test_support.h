@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "planner.h"
 #include "rwkv_edge.h"
 
 namespace rwkv_edge::test {
@@ -26,6 +27,9 @@ struct ModelBytes {
   uint8_t* data() { return reinterpret_cast<uint8_t*>(storage.data()); }
 };
 ModelBytes plan_to_bytes(const std::string& checkpoint, float ln_x_eps = -1.0f);
+// The same with any plan options (input and output are filled in).
+ModelBytes plan_to_bytes(const std::string& checkpoint, planner::PlanOptions options,
+                         planner::PlanReport* report = nullptr);
 ModelBytes load_model_bytes(const std::string& path);
 
 struct ArenaBuffer {

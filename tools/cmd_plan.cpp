@@ -18,7 +18,7 @@ planner::QuantStrategy parse_quant_options(const Args& a) {
   if (a.has("--head")) q.head = planner::parse_weight_choice(a.get("--head"));
   if (a.has("--int4-max-error")) {
     q.int4_max_error = parse_float(a.get("--int4-max-error"), "--int4-max-error");
-    if (!(q.int4_max_error > 0.0)) throw UsageError("--int4-max-error must be a positive number");
+    if (!(*q.int4_max_error > 0.0)) throw UsageError("--int4-max-error must be a positive number");
   }
   return q;
 }
@@ -36,13 +36,16 @@ nlohmann::json quant_json(const std::vector<planner::TensorQuantReport>& tensors
                         {"stored", planner::choice_name(t.stored)}, {"bytes", t.bytes},
                         {"relative_rms_error", t.relative_rms}};
     if (t.relative_output >= 0.0) j["relative_output_error"] = t.relative_output;
-    if (t.wanted.format == quant::Format::I4) j["int4_error"] = t.int4_error;
+    if (t.wanted.format == quant::Format::I4) {
+      j["int4_error"] = t.int4_error;
+      j["int4_error_limit"] = t.int4_limit;
+    }
     out.push_back(j);
   }
   return out;
 }
 
-void print_quant_table(const std::vector<planner::TensorQuantReport>& tensors, double int4_max_error) {
+void print_quant_table(const std::vector<planner::TensorQuantReport>& tensors) {
   std::printf("%-34s %-10s %-12s %10s %12s %12s\n", "tensor", "shape", "stored", "bytes", "weight err", "output err");
   for (const auto& t : tensors) {
     std::printf("%-34s %-10s %-12s %10llu %12.3e", t.name.c_str(), shape_text(t.shape).c_str(),
@@ -50,7 +53,7 @@ void print_quant_table(const std::vector<planner::TensorQuantReport>& tensors, d
     if (t.relative_output >= 0.0) std::printf(" %12.3e", t.relative_output);
     if (t.stored.format != t.wanted.format)
       std::printf("  (%s error %.3e > %.3g: kept at %s)", planner::choice_name(t.wanted).c_str(), t.int4_error,
-                  int4_max_error, planner::choice_name(t.stored).c_str());
+                  t.int4_limit, planner::choice_name(t.stored).c_str());
     std::printf("\n");
   }
   std::printf("\n");
@@ -99,7 +102,7 @@ int cmd_plan(int argc, char** argv) {
               d.n_head, d.head_size, d.n_ffn, d.vocab);
   std::printf("wrote %s: %u ops, %u tensors, ln_x eps %g\n\n", o.output.c_str(), r.n_ops, r.n_tensors,
               static_cast<double>(o.ln_x_eps));
-  if (!r.quantized.empty()) print_quant_table(r.quantized, o.quant.int4_max_error);
+  if (!r.quantized.empty()) print_quant_table(r.quantized);
   if (!r.calibration.empty()) std::printf("int4 calibration: %s\n\n", r.calibration.c_str());
   std::printf("%-24s %14s  %s\n", "region", "bytes", "");
   std::printf("%-24s %14llu  %s\n", "session tables", static_cast<unsigned long long>(session_bytes),
