@@ -2,41 +2,24 @@
 // planner (which writes these formats) and the kernels (which read them).
 #pragma once
 
+#include <bit>
 #include <cstdint>
-#include <cstring>
 
 namespace rwkv_edge {
 
+// Exact for every half: the 15 value bits moved under float's exponent and
+// scaled by 2^112 rebias normal numbers and renormalise subnormals in one
+// multiply; infinities and NaNs get float's all-ones exponent.
 inline float half_to_float(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  uint32_t exp = (h >> 10) & 0x1F;
-  uint32_t mant = h & 0x3FF;
-  uint32_t bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else {  // subnormal: renormalise
-      exp = 127 - 15 + 1;
-      while ((mant & 0x400) == 0) {
-        mant <<= 1;
-        --exp;
-      }
-      bits = sign | (exp << 23) | ((mant & 0x3FF) << 13);
-    }
-  } else if (exp == 0x1F) {
-    bits = sign | 0x7F800000u | (mant << 13);
-  } else {
-    bits = sign | ((exp - 15 + 127) << 23) | (mant << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
+  const uint32_t body = static_cast<uint32_t>(h & 0x7FFF) << 13;
+  if ((h & 0x7C00) == 0x7C00) return std::bit_cast<float>(sign | 0x7F800000u | body);
+  return std::bit_cast<float>(sign | std::bit_cast<uint32_t>(std::bit_cast<float>(body) * 0x1p112f));
 }
 
 // Round to nearest, ties to even; overflow goes to infinity, NaN stays NaN.
 inline uint16_t float_to_half_round(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
+  const uint32_t bits = std::bit_cast<uint32_t>(f);
   const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000);
   const uint32_t abs = bits & 0x7FFFFFFFu;
   if (abs >= 0x7F800000u) return static_cast<uint16_t>(sign | 0x7C00 | (abs > 0x7F800000u ? 0x200 : 0));
@@ -58,15 +41,12 @@ inline uint16_t float_to_half_round(float f) {
 
 inline float bfloat16_to_float(uint16_t b) {
   const uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
+  return std::bit_cast<float>(bits);
 }
 
 // Round to nearest, ties to even, as torch does.
 inline uint16_t float_to_bfloat16_round(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
+  uint32_t bits = std::bit_cast<uint32_t>(f);
   if ((bits & 0x7F800000u) == 0x7F800000u && (bits & 0x7FFFFF)) return 0x7FC0;  // NaN
   bits += 0x7FFF + ((bits >> 16) & 1);
   return static_cast<uint16_t>(bits >> 16);

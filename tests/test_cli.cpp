@@ -54,6 +54,35 @@ TEST_CASE("plan -> inspect --json -> logits reproduces the official logits") {
   std::remove(model.c_str());
 }
 
+TEST_CASE("plan --strategy: per-matrix table, JSON report, inspect shows the stored types") {
+  const std::string model = "/tmp/rwkv-edge-cli-quant.rwkv";
+  Run r = run("plan " + data_path("mini-v5.2.pth") + " -o " + model + " --strategy 'int4 *1 -> int8' --emb fp16");
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  CHECK(r.out.find("blocks.0.att.key.weight") != std::string::npos);
+  CHECK(r.out.find("int4:32") != std::string::npos);
+  CHECK(r.out.find("needs a tokenizer") != std::string::npos);  // vocab 24: no calibration, said so
+  CHECK(r.out.find("bytes per parameter") != std::string::npos);
+  r = run("inspect " + model);
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  CHECK(r.out.find("i4") != std::string::npos);
+  CHECK(r.out.find("f16") != std::string::npos);
+  r = run("plan " + data_path("mini-v5.2.pth") + " -o " + model + " --json");
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  const double fp32_bytes = nlohmann::json::parse(r.out)["bytes_per_parameter"].get<double>();
+  r = run("plan " + data_path("mini-v5.2.pth") + " -o " + model + " --quant int8 --json");
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["bytes_per_parameter"].get<double>() < 0.75 * fp32_bytes);
+  for (const auto& t : j["quantized"]) {
+    CHECK(t["stored"] == "int8");
+    CHECK(t["relative_rms_error"].get<double>() < 0.01);
+  }
+  r = run("plan " + data_path("mini-v5.2.pth") + " -o " + model + " --quant int4 --calibration /etc/hostname");
+  CHECK(r.status != 0);
+  CHECK(r.out.find("byte-level") != std::string::npos);
+  std::remove(model.c_str());
+}
+
 TEST_CASE("ppl scores a text in bits per byte: the logits' log-likelihood, summed") {
   const std::string model = "/tmp/rwkv-edge-cli-ppl.rwkv";
   const std::string text = data_path("text/gpl-3.0.txt");

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "quant_strategy.h"
 #include "test_support.h"
 
 extern "C" {
@@ -81,6 +82,16 @@ TEST_CASE("zero allocations after init: committed v7 mini model") {
   const ModelBytes model = plan_to_bytes(data_path("mini-v7.pth"));
   CHECK(steps_allocations(model, false) == 0);
   CHECK(steps_allocations(model, true) == 0);
+}
+
+TEST_CASE("zero allocations after init: every weight format (v6 mini, mixed strategy)") {
+  rwkv_edge::planner::PlanOptions o;
+  o.quant.segments = rwkv_edge::planner::parse_strategy("int4 *1 -> int8");
+  o.quant.head = rwkv_edge::planner::parse_weight_choice("int8-minmax");
+  o.quant.emb = rwkv_edge::planner::parse_weight_choice("bf16");
+  CHECK(steps_allocations(plan_to_bytes(data_path("mini-v6.pth"), o), false) == 0);
+  o.quant.segments = rwkv_edge::planner::parse_strategy("fp16");
+  CHECK(steps_allocations(plan_to_bytes(data_path("mini-v6.pth"), o), false) == 0);
 }
 
 TEST_CASE("zero allocations after init on a model with oneDNN-sized matrices (shared random v5)") {
