@@ -104,16 +104,14 @@ void matvec_weights(const WeightMatrix& m, const float* x, float* y) {
   for (uint64_t r0 = 0; r0 < m.rows; r0 += kRows) {
     const uint64_t nr = m.rows - r0 < kRows ? m.rows - r0 : kRows;
     float acc[kRows] = {};
+    // Rows past the matrix's end stay zero, so the loop below always runs a
+    // fixed count, which keeps the sums in registers.
+    for (uint64_t j = nr; j < kRows; ++j) std::memset(w[j], 0, sizeof w[j]);
     for (uint64_t begin = 0; begin < m.cols; begin += kSpan) {
       const uint64_t end = begin + kSpan < m.cols ? begin + kSpan : m.cols;
       for (uint64_t j = 0; j < nr; ++j) dequantize_span(m, l, r0 + j, begin, end, w[j]);
-      if (nr == kRows) {  // a fixed count keeps the sums in registers
-        for (uint64_t c = begin; c < end; ++c)
-          for (uint64_t j = 0; j < kRows; ++j) acc[j] += w[j][c - begin] * x[c];
-      } else {
-        for (uint64_t c = begin; c < end; ++c)
-          for (uint64_t j = 0; j < nr; ++j) acc[j] += w[j][c - begin] * x[c];
-      }
+      for (uint64_t c = begin; c < end; ++c)
+        for (uint64_t j = 0; j < kRows; ++j) acc[j] += w[j][c - begin] * x[c];
     }
     for (uint64_t j = 0; j < nr; ++j) y[r0 + j] = acc[j];
   }

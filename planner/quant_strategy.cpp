@@ -18,18 +18,6 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-// -1 for a name outside blocks.N.
-int64_t layer_of(const std::string& name) {
-  if (name.rfind("blocks.", 0) != 0) return -1;
-  const size_t dot = name.find('.', 7);
-  if (dot == std::string::npos) return -1;
-  return std::stoll(name.substr(7, dot - 7));
-}
-
 QuantizedMatrix quantize(const WeightTensor& w, const WeightChoice& c) {
   return quantize_matrix(w.data.data(), w.shape[0], w.shape[1], c.format, c.group);
 }
@@ -140,13 +128,13 @@ std::vector<TableChoice> table_choices(const Graph& g, const QuantStrategy& stra
       tables.insert(op.inputs[0].index);
   for (uint32_t index : tables) {
     const WeightTensor& w = g.weights[index];
-    if (!ends_with(w.name, ".weight") || w.shape.size() != 2) continue;  // LoRA factors stay float32
+    if (!w.name.ends_with(".weight") || w.shape.size() != 2) continue;  // LoRA factors stay float32
     if (w.name == "emb.weight") {
       out.push_back({index, emb});
     } else if (w.name == "head.weight") {
       out.push_back({index, head});
     } else {
-      const int64_t layer = layer_of(w.name);
+      const int64_t layer = block_index(w.name);
       if (layer < 0 || layer >= static_cast<int64_t>(n_layer))
         throw PlanError("internal: matrix '" + w.name + "' belongs to no layer");
       out.push_back({index, layers[static_cast<size_t>(layer)]});

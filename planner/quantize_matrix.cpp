@@ -44,7 +44,7 @@ void quantize_i8(const float* w, uint64_t rows, uint64_t cols, uint8_t* params, 
 // The official package's uint8 scheme (rwkv/model.py, WTYPE uint8), step by
 // step in float32 so the stored bytes equal torch's. Official matrices are
 // stored [in][out]; ours [out][in], so its dim=0 reductions are our rows.
-void quantize_u8_minmax(const float* w, uint64_t rows, uint64_t cols, uint8_t* head, uint8_t* q) {
+void quantize_u8_minmax(const float* w, uint64_t rows, uint64_t cols, uint8_t* params, uint8_t* q) {
   std::vector<float> m(w, w + rows * cols), row_min(rows), row_max(rows), col_min(cols), col_max(cols);
   auto reduce_rows = [&](std::vector<float>& out, bool want_min) {
     for (uint64_t r = 0; r < rows; ++r) {
@@ -93,12 +93,12 @@ void quantize_u8_minmax(const float* w, uint64_t rows, uint64_t cols, uint8_t* h
     q[i] = std::isnan(v) ? 0 : static_cast<uint8_t>(std::clamp(v, 0.0f, 255.0f));
   }
   for (uint64_t r = 0; r < rows; ++r) {
-    store_f32(head + 4 * r, row_min[r]);
-    store_f32(head + 4 * (rows + r), row_max[r] / 16.0f);
+    store_f32(params + 4 * r, row_min[r]);
+    store_f32(params + 4 * (rows + r), row_max[r] / 16.0f);
   }
   for (uint64_t c = 0; c < cols; ++c) {
-    store_f32(head + 8 * rows + 4 * c, col_min[c]);
-    store_f32(head + 8 * rows + 4 * (cols + c), col_max[c] / 16.0f);
+    store_f32(params + 8 * rows + 4 * c, col_min[c]);
+    store_f32(params + 8 * rows + 4 * (cols + c), col_max[c] / 16.0f);
   }
 }
 
@@ -244,14 +244,17 @@ QuantizedMatrix quantize_gptq(const float* w, uint64_t rows, uint64_t cols, Form
   if (!inverse_hessian_factor(std::move(h), cols, u)) return quantize_matrix(w, rows, cols, format, group);
 
   // int8 keeps the plain per-row scales (computed from the original rows);
-  // int4 fits each group's grid when the walk reaches it.
-  QuantizedMatrix out = quantize_matrix(w, rows, cols, format, group);
+  // int4 fits each group's grid when the walk reaches it, into zeroed blocks.
+  QuantizedMatrix out;
+  if (format == Format::I8) {
+    out = quantize_matrix(w, rows, cols, format, group);
+  } else {
+    out = {format, group, rows, cols, std::vector<uint8_t>(quant::matrix_layout(format, rows, cols, group).bytes)};
+  }
   const quant::MatrixLayout l = quant::matrix_layout(format, rows, cols, out.group);
-  uint8_t* params = out.bytes.data() + l.params_offset;
-  if (format == Format::I4) std::fill(out.bytes.begin(), out.bytes.end(), 0);
   std::vector<float> span(group), s(rows), m(rows, 0.0f);
   if (format == Format::I8)
-    for (uint64_t r = 0; r < rows; ++r) s[r] = ref::i8_row_scale(params, r);
+    for (uint64_t r = 0; r < rows; ++r) s[r] = ref::i8_row_scale(out.bytes.data() + l.params_offset, r);
   for (uint64_t c = 0; c < cols; ++c) {
     const uint64_t j = format == Format::I4 ? c % group : 0;
     if (format == Format::I4 && j == 0) {

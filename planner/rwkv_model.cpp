@@ -36,19 +36,22 @@ const char* version_name(fb::RwkvVersion v) {
   return "?";
 }
 
+int64_t block_index(const std::string& name) {
+  if (name.rfind("blocks.", 0) != 0) return -1;
+  const size_t dot = name.find('.', 7);
+  const std::string id = name.substr(7, dot == std::string::npos ? std::string::npos : dot - 7);
+  if (id.empty() || id.size() > 6 || !std::all_of(id.begin(), id.end(), ::isdigit))
+    throw PlanError("bad block key '" + name + "'");
+  return std::stoll(id);
+}
+
 ModelDims detect_model(const Checkpoint& ck) {
   ModelDims d;
   if (!ck.has("emb.weight")) throw PlanError("checkpoint lacks 'emb.weight' (is this an RWKV model?)");
   int64_t max_layer = -1;
   bool ln_x = false, gate = false, maa = false, v7 = false, decay_2d = false;
   for (const auto& [name, t] : ck.tensors) {
-    if (name.rfind("blocks.", 0) == 0) {
-      const size_t dot = name.find('.', 7);
-      const std::string id = name.substr(7, dot == std::string::npos ? std::string::npos : dot - 7);
-      if (id.empty() || id.size() > 6 || !std::all_of(id.begin(), id.end(), ::isdigit))
-        throw PlanError("bad block key '" + name + "'");
-      max_layer = std::max<int64_t>(max_layer, std::stoll(id));
-    }
+    max_layer = std::max(max_layer, block_index(name));
     ln_x |= contains(name, "ln_x");
     gate |= contains(name, "gate.weight");
     maa |= contains(name, "time_maa");

@@ -22,7 +22,9 @@ struct ModelDims {
   bool time_state = false;       // state-tuned checkpoint: initial state in att.time_state
 };
 
-ModelDims detect_model(const Checkpoint& ck);  // throws PlanError naming what is missing
+ModelDims detect_model(const Checkpoint& ck);
+// N for a "blocks.N." key, -1 for any other; throws on a malformed block key.
+int64_t block_index(const std::string& name);  // throws PlanError naming what is missing
 const char* version_name(fb::RwkvVersion v);
 
 }  // namespace rwkv_edge::planner
