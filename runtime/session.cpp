@@ -147,7 +147,7 @@ rwkv_edge_status step_observed(rwkv_edge_session* s, uint32_t token, OpObserver 
                        token, s->vocab);
   s->token = token;
   for (uint32_t i = 0; i < s->n_ops; ++i) {
-    before_op(ctx, i, s->ops[i]);
+    if (before_op != nullptr) before_op(ctx, i, s->ops[i]);
     run_op(s, s->ops[i]);
   }
   return ok_status();
@@ -249,12 +249,7 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
 }
 
 rwkv_edge_status rwkv_edge_step(rwkv_edge_session* s, uint32_t token, const float** logits) {
-  if (!valid(s)) return make_status(RWKV_EDGE_INVALID_ARGUMENT, "session is not initialised");
-  if (token >= s->vocab)
-    return make_status(RWKV_EDGE_TOKEN_OUT_OF_RANGE, "token %u is outside the vocabulary (size %u)",
-                       token, s->vocab);
-  s->token = token;
-  for (uint32_t i = 0; i < s->n_ops; ++i) run_op(s, s->ops[i]);
+  RWKV_EDGE_RETURN_IF_ERROR(step_observed(s, token, nullptr, nullptr));
   if (logits != nullptr) *logits = s->logits;
   return ok_status();
 }

@@ -39,8 +39,8 @@ struct ArenaLayout {
 
 ArenaLayout arena_layout(const fb::Model& model);
 
-// Offline tools only (the planner's calibration): one step that calls
-// `before_op` ahead of every op, when that op's inputs are valid.
+// One step; `before_op` (may be null; the planner's calibration sets it) is
+// called ahead of every op, when that op's inputs are valid.
 using OpObserver = void (*)(void* ctx, uint32_t op_index, const ResolvedOp& op);
 rwkv_edge_status step_observed(rwkv_edge_session* s, uint32_t token, OpObserver before_op, void* ctx);
 
