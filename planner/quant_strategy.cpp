@@ -118,9 +118,8 @@ std::vector<TableChoice> table_choices(const Graph& g, const QuantStrategy& stra
   const std::vector<WeightChoice> layers =
       strategy.segments.empty() ? std::vector<WeightChoice>(n_layer) : layer_choices(strategy.segments, n_layer);
   const WeightChoice last = layers.empty() ? WeightChoice{} : layers.back();
-  const WeightChoice head =
-      strategy.head.value_or(last.format == Format::I4 ? WeightChoice{Format::I8, 0} : last);
-  const WeightChoice emb = strategy.emb.value_or(last);
+  const WeightChoice int4_edge = last.format == Format::I4 ? WeightChoice{Format::I8, 0} : last;
+  const WeightChoice head = strategy.head.value_or(int4_edge), emb = strategy.emb.value_or(int4_edge);
 
   std::set<uint32_t> tables;  // weights read as a mat-vec or embedding table
   for (const GraphOp& op : g.ops)

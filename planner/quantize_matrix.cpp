@@ -225,7 +225,7 @@ bool inverse_hessian_factor(std::vector<double> h, uint64_t n, std::vector<doubl
 }  // namespace
 
 QuantizedMatrix quantize_gptq(const float* w, uint64_t rows, uint64_t cols, Format format, uint32_t group,
-                              const std::vector<double>& hessian, double damp) {
+                              const std::vector<double>& hessian, double damp, bool act_order) {
   if (format != Format::I4 && format != Format::I8) throw PlanError("internal: GPTQ is for int4 and int8");
   if (hessian.size() != cols * cols) throw PlanError("internal: hessian size differs from the matrix");
   std::vector<double> h = hessian;
@@ -240,8 +240,18 @@ QuantizedMatrix quantize_gptq(const float* w, uint64_t rows, uint64_t cols, Form
     }
     h[c * cols + c] += damp * (mean_diag > 0.0 ? mean_diag : 1.0);
   }
+  // Act order: the loudest inputs first, while the most columns remain to
+  // absorb their error. Group grids are then fitted up front (static groups).
+  std::vector<uint64_t> order(cols);
+  for (uint64_t c = 0; c < cols; ++c) order[c] = c;
+  if (act_order)
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint64_t a, uint64_t b) { return h[a * cols + a] > h[b * cols + b]; });
+  std::vector<double> hp(cols * cols);
+  for (uint64_t i = 0; i < cols; ++i)
+    for (uint64_t k = 0; k < cols; ++k) hp[i * cols + k] = h[order[i] * cols + order[k]];
   std::vector<double> u;
-  if (!inverse_hessian_factor(std::move(h), cols, u)) return quantize_matrix(w, rows, cols, format, group);
+  if (!inverse_hessian_factor(std::move(hp), cols, u)) return quantize_matrix(w, rows, cols, format, group);
 
   // int8 keeps the plain per-row scales (computed from the original rows);
   // int4 fits each group's grid when the walk reaches it, into zeroed blocks.
@@ -255,25 +265,34 @@ QuantizedMatrix quantize_gptq(const float* w, uint64_t rows, uint64_t cols, Form
   std::vector<float> span(group), s(rows), m(rows, 0.0f);
   if (format == Format::I8)
     for (uint64_t r = 0; r < rows; ++r) s[r] = ref::i8_row_scale(out.bytes.data() + l.params_offset, r);
-  for (uint64_t c = 0; c < cols; ++c) {
-    const uint64_t j = format == Format::I4 ? c % group : 0;
-    if (format == Format::I4 && j == 0) {
-      const uint64_t n = std::min<uint64_t>(group, cols - c);
-      for (uint64_t r = 0; r < rows; ++r) {
-        for (uint64_t k = 0; k < n; ++k) span[k] = static_cast<float>(work[r * cols + c + k]);
-        const I4Params p = fit_i4_group(span.data(), n);
-        put_i4_params(i4_block(out.bytes.data(), l, r, c, group), p);
-        s[r] = half_to_float(p.scale);
-        m[r] = half_to_float(p.min);
-      }
-    }
-    const double d = u[c * cols + c];
+  auto fit_group = [&](uint64_t r, uint64_t c0) {  // c0: the group's first column
+    const uint64_t n = std::min<uint64_t>(group, cols - c0);
+    for (uint64_t k = 0; k < n; ++k) span[k] = static_cast<float>(work[r * cols + c0 + k]);
+    put_i4_params(i4_block(out.bytes.data(), l, r, c0, group), fit_i4_group(span.data(), n));
+  };
+  auto group_params = [&](uint64_t r, uint64_t c, float* scale, float* min) {
+    const uint8_t* block = i4_block(out.bytes.data(), l, r, c, group);
+    uint16_t v;
+    std::memcpy(&v, block, 2);
+    *scale = half_to_float(v);
+    std::memcpy(&v, block + 2, 2);
+    *min = half_to_float(v);
+  };
+  if (format == Format::I4 && act_order)
+    for (uint64_t r = 0; r < rows; ++r)
+      for (uint64_t c0 = 0; c0 < cols; c0 += group) fit_group(r, c0);
+  for (uint64_t i = 0; i < cols; ++i) {
+    const uint64_t c = order[i];
+    if (format == Format::I4 && !act_order && c % group == 0)
+      for (uint64_t r = 0; r < rows; ++r) fit_group(r, c);
+    const double d = u[i * cols + i];
     for (uint64_t r = 0; r < rows; ++r) {
       double* row = work.data() + r * cols;
       float value;
       if (format == Format::I4) {
+        group_params(r, c, &s[r], &m[r]);
         const uint8_t level = i4_level(static_cast<float>(row[c]), s[r], m[r]);
-        put_i4_level(i4_block(out.bytes.data(), l, r, c, group), j, level);
+        put_i4_level(i4_block(out.bytes.data(), l, r, c, group), c % group, level);
         value = ref::dequant_i4(level, s[r], m[r]);
       } else {
         const float v = s[r] > 0.0f ? std::nearbyint(static_cast<float>(row[c]) / s[r]) : 0.0f;
@@ -282,7 +301,7 @@ QuantizedMatrix quantize_gptq(const float* w, uint64_t rows, uint64_t cols, Form
         value = ref::dequant_i8(level, s[r]);
       }
       const double err = (row[c] - static_cast<double>(value)) / d;
-      for (uint64_t k = c + 1; k < cols; ++k) row[k] -= err * u[c * cols + k];
+      for (uint64_t k = i + 1; k < cols; ++k) row[order[k]] -= err * u[i * cols + k];
     }
   }
   return out;

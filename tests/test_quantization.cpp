@@ -402,9 +402,9 @@ TEST_CASE("bits per byte on English text: the issue's targets on tiny-rwkv-5v2-7
     const char* quant;
     double max_delta_percent, max_bytes_per_parameter;
   };
-  // int4: the issue asks +0.3% at 0.65 bytes/parameter; this model does not get there
-  // (docs/quantization.md). These are the figures it reaches, held against regressions.
-  const Target targets[] = {{"fp16", 0.01, 2.2}, {"bf16", 0.01, 2.2}, {"int8", 0.01, 1.15}, {"int4", 1.3, 0.85}};
+  // int4: the issue asks +0.3% at 0.65 bytes/parameter; the accuracy is met, the size is
+  // not on this model (docs/quantization.md): held at what it reaches, 0.77.
+  const Target targets[] = {{"fp16", 0.01, 2.2}, {"bf16", 0.01, 2.2}, {"int8", 0.01, 1.15}, {"int4", 0.3, 0.78}};
   for (const Target& t : targets) {
     const ModelBytes m = plan_to_bytes(model, quant_options(t.quant), &report);
     const double bpb = bits_per_byte(m, text), delta = (bpb / fp32 - 1.0) * 100.0;
