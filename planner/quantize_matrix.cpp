@@ -330,48 +330,45 @@ QuantizedMatrix quantize_matrix(const float* w, uint64_t rows, uint64_t cols, Fo
 }
 
 QuantError measure_error(const float* w, const QuantizedMatrix& q, const std::vector<double>* hessian) {
+  // Every error below is a sum over the same differences: dequantize once.
   const ref::WeightMatrix m{q.format, q.bytes.data(), q.rows, q.cols, q.group};
-  std::vector<float> row(q.cols);
-  double diff2 = 0.0, norm2 = 0.0;
+  const uint64_t n = q.cols, count = q.rows * q.cols;
+  std::vector<float> dequantized(count);
+  for (uint64_t r = 0; r < q.rows; ++r) ref::dequantize_row(m, r, dequantized.data() + r * n);
+  std::vector<double> diff(count);
   QuantError e;
-  for (uint64_t r = 0; r < q.rows; ++r) {
-    ref::dequantize_row(m, r, row.data());
-    for (uint64_t c = 0; c < q.cols; ++c) {
-      const double ref_value = w[r * q.cols + c], d = static_cast<double>(row[c]) - ref_value;
-      if (!std::isfinite(row[c])) e.finite = false;
-      diff2 += d * d;
-      norm2 += ref_value * ref_value;
-      e.max_abs = std::max(e.max_abs, std::fabs(d));
-    }
+  double diff2 = 0.0, norm2 = 0.0;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (!std::isfinite(dequantized[i])) e.finite = false;
+    diff[i] = static_cast<double>(dequantized[i]) - w[i];
+    diff2 += diff[i] * diff[i];
+    norm2 += static_cast<double>(w[i]) * w[i];
+    e.max_abs = std::max(e.max_abs, std::fabs(diff[i]));
   }
   e.relative_rms = norm2 > 0.0 ? std::sqrt(diff2 / norm2) : std::sqrt(diff2);
-  std::vector<float> magnitudes(w, w + q.rows * q.cols);
+
+  std::vector<float> magnitudes(w, w + count);
   for (float& v : magnitudes) v = std::fabs(v);
-  std::nth_element(magnitudes.begin(), magnitudes.begin() + static_cast<long>(magnitudes.size() / 2), magnitudes.end());
-  const double bulk_limit = 6.0 * magnitudes[magnitudes.size() / 2];
+  std::nth_element(magnitudes.begin(), magnitudes.begin() + static_cast<long>(count / 2), magnitudes.end());
+  const double bulk_limit = 6.0 * magnitudes[count / 2];
   double bulk_diff2 = 0.0, bulk_norm2 = 0.0;
-  for (uint64_t r = 0; r < q.rows; ++r) {
-    ref::dequantize_row(m, r, row.data());
-    for (uint64_t c = 0; c < q.cols; ++c) {
-      const double ref_value = w[r * q.cols + c];
-      if (std::fabs(ref_value) > bulk_limit) continue;
-      bulk_diff2 += std::pow(static_cast<double>(row[c]) - ref_value, 2.0);
-      bulk_norm2 += ref_value * ref_value;
-    }
+  for (uint64_t i = 0; i < count; ++i) {
+    if (std::fabs(w[i]) > bulk_limit) continue;
+    bulk_diff2 += diff[i] * diff[i];
+    bulk_norm2 += static_cast<double>(w[i]) * w[i];
   }
   e.relative_rms_bulk = bulk_norm2 > 0.0 ? std::sqrt(bulk_diff2 / bulk_norm2) : std::sqrt(bulk_diff2);
+
   if (hessian != nullptr) {  // E[|dW x|^2] / E[|W x|^2] = tr(dW H dW^T) / tr(W H W^T)
-    const uint64_t n = q.cols;
     double num = 0.0, den = 0.0;
-    std::vector<double> d(n);
     for (uint64_t r = 0; r < q.rows; ++r) {
-      ref::dequantize_row(m, r, row.data());
-      for (uint64_t c = 0; c < n; ++c) d[c] = static_cast<double>(row[c]) - w[r * n + c];
+      const double* d = diff.data() + r * n;
+      const float* row = w + r * n;
       for (uint64_t i = 0; i < n; ++i)
         for (uint64_t k = 0; k < n; ++k) {
           const double h = (*hessian)[i * n + k];
           num += d[i] * h * d[k];
-          den += w[r * n + i] * h * w[r * n + k];
+          den += row[i] * h * row[k];
         }
     }
     e.relative_output = den > 0.0 ? std::sqrt(num / den) : 0.0;

@@ -37,4 +37,12 @@ std::vector<uint32_t> parse_token_list(const std::string& text, uint64_t limit);
 
 std::string human_bytes(uint64_t n);
 
+// "256x64": any range of dimensions (std::vector, flatbuffers::Vector).
+template <typename Dims>
+std::string shape_text(const Dims& dims) {
+  std::string out;
+  for (const auto d : dims) out += (out.empty() ? "" : "x") + std::to_string(d);
+  return out;
+}
+
 }  // namespace rwkv_edge::cli

@@ -21,12 +21,6 @@ const char* region_name(fb::RegionKind k) {
   return "?";
 }
 
-std::string shape_text(const flatbuffers::Vector<uint64_t>& s) {
-  std::string out;
-  for (uint32_t i = 0; i < s.size(); ++i) out += (i ? "x" : "") + std::to_string(s.Get(i));
-  return out;
-}
-
 }  // namespace
 
 int cmd_inspect(int argc, char** argv) {

@@ -23,12 +23,6 @@ planner::QuantStrategy parse_quant_options(const Args& a) {
   return q;
 }
 
-std::string shape_text(const std::vector<uint64_t>& shape) {
-  std::string s;
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
-  return s;
-}
-
 nlohmann::json quant_json(const std::vector<planner::TensorQuantReport>& tensors) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& t : tensors) {
