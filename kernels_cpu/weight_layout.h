@@ -31,8 +31,6 @@ struct MatrixLayout {
   bool ok = false;             // false: unknown format, bad group or overflow
 };
 
-inline bool is_quantized(Format f) { return f == Format::I8 || f == Format::I4 || f == Format::U8MinMax; }
-
 // Group sizes an I4 matrix may use.
 constexpr bool valid_i4_group(uint32_t g) { return g == 32 || g == 64 || g == 128; }
 

@@ -343,7 +343,6 @@ QuantError measure_error(const float* w, const QuantizedMatrix& q, const std::ve
     diff[i] = static_cast<double>(dequantized[i]) - w[i];
     diff2 += diff[i] * diff[i];
     norm2 += static_cast<double>(w[i]) * w[i];
-    e.max_abs = std::max(e.max_abs, std::fabs(diff[i]));
   }
   e.relative_rms = norm2 > 0.0 ? std::sqrt(diff2 / norm2) : std::sqrt(diff2);
 

@@ -40,7 +40,6 @@ struct QuantError {
   double relative_rms_bulk = 0.0;
   double relative_output = 0.0;  // sqrt(E|(W - W')x|^2 / E|Wx|^2) over calibration inputs
   bool has_output = false;       // relative_output was measured (a hessian was given)
-  double max_abs = 0.0;
   bool finite = true;            // false: some dequantized value is NaN or infinite
 };
 
