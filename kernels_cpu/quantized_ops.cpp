@@ -91,9 +91,12 @@ void dequantize_row(const WeightMatrix& m, uint64_t row, float* out) {
   dequantize_span(m, l, row, 0, m.cols, out);
 }
 
-void matvec_weights(const WeightMatrix& m, const float* x, float* y) {
+void matvec_weights(const WeightMatrix& m, const float* x, float* y) { matvec_weights_rows(m, x, y, 0, m.rows); }
+
+void matvec_weights_rows(const WeightMatrix& m, const float* x, float* y, uint64_t row_begin, uint64_t row_end) {
   if (m.format == Format::F32) {
-    matvec(reinterpret_cast<const float*>(m.data), x, y, m.rows, m.cols);
+    matvec(reinterpret_cast<const float*>(m.data) + row_begin * m.cols, x, y + row_begin, row_end - row_begin,
+           m.cols);
     return;
   }
   // Eight rows at a time, each still summed in input order: eight independent
@@ -101,10 +104,10 @@ void matvec_weights(const WeightMatrix& m, const float* x, float* y) {
   constexpr uint64_t kRows = 8, kSpan = 64;
   float w[kRows][kSpan];
   const quant::MatrixLayout l = quant::matrix_layout(m.format, m.rows, m.cols, m.group);
-  for (uint64_t r0 = 0; r0 < m.rows; r0 += kRows) {
-    const uint64_t nr = m.rows - r0 < kRows ? m.rows - r0 : kRows;
+  for (uint64_t r0 = row_begin; r0 < row_end; r0 += kRows) {
+    const uint64_t nr = row_end - r0 < kRows ? row_end - r0 : kRows;
     float acc[kRows] = {};
-    // Rows past the matrix's end stay zero, so the loop below always runs a
+    // Rows past the range's end stay zero, so the loop below always runs a
     // fixed count, which keeps the sums in registers.
     for (uint64_t j = nr; j < kRows; ++j) std::memset(w[j], 0, sizeof w[j]);
     for (uint64_t begin = 0; begin < m.cols; begin += kSpan) {

@@ -23,6 +23,8 @@ void dequantize_row(const WeightMatrix& m, uint64_t row, float* out);
 
 // y[rows] = m . x[cols]
 void matvec_weights(const WeightMatrix& m, const float* x, float* y);
+// The same for rows [row_begin, row_end) only.
+void matvec_weights_rows(const WeightMatrix& m, const float* x, float* y, uint64_t row_begin, uint64_t row_end);
 
 // The dequantization formulas, one value at a time.
 // I8 row scale, a bfloat16: 2 bytes keep a 64-row int8 matrix a whole number

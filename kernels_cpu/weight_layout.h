@@ -68,4 +68,14 @@ inline MatrixLayout matrix_layout(Format f, uint64_t rows, uint64_t cols, uint32
   return l;
 }
 
+// Bytes read to dequantize one row (an Embed step): the row plus the
+// parameters that row uses. `l` must be ok.
+inline uint64_t row_read_bytes(Format f, const MatrixLayout& l, uint64_t cols) {
+  switch (f) {
+    case Format::I8: return l.row_bytes + 2;
+    case Format::U8MinMax: return l.row_bytes + 8 + 8 * cols;
+    default: return l.row_bytes;
+  }
+}
+
 }  // namespace rwkv_edge::quant

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <new>
 
+#include "gemv.h"
 #include "reference_ops.h"
 
 #if defined(_OPENMP)
@@ -17,6 +18,9 @@ constexpr uint64_t kSessionMagic = 0x5253455645444745ull;  // "EGDEVESR"
 // caller opts in): below it a primitive call's fixed cost dominates. The
 // figure is a starting point, not yet measured here.
 constexpr uint64_t kOnednnMinElements = 64 * 1024;
+// Mat-vecs smaller than this many weights run on the calling thread alone:
+// below it the hand-off (about a microsecond) costs more than splitting saves.
+constexpr uint64_t kParallelMinWeights = 4 * 1024;
 
 uint32_t count_state_buffers(const fb::Model& model) {
   uint32_t n = 0;
@@ -55,6 +59,8 @@ void resolve_op(rwkv_edge_session* s, const fb::Op& op, ResolvedOp* r) {
     r->table.rows = t->shape()->Get(0);
     r->table.cols = r->cols;
     r->table.group = t->group_size();
+    const quant::MatrixLayout l = quant::matrix_layout(r->table.format, r->table.rows, r->table.cols, r->table.group);
+    s->step_weight_bytes += op.type() == fb::OpType::MatVec ? l.bytes : quant::row_read_bytes(r->table.format, l, r->cols);
   }
 }
 
@@ -79,6 +85,29 @@ void bind_onednn(rwkv_edge_session* s) {
   }
 }
 
+struct MatVecJob {
+  const rwkv_edge_session* session;
+  const ResolvedOp* op;
+};
+
+void matvec_job(void* ctx, uint32_t index, uint32_t count) {
+  const auto& job = *static_cast<const MatVecJob*>(ctx);
+  const ResolvedOp& r = *job.op;
+  uint64_t begin = 0, end = 0;
+  split_rows(r.table.rows, gemv::kRowAlign, index, count, &begin, &end);
+  if (begin < end) gemv::matvec_rows(job.session->kernels, r.table, r.in[1], r.out[0], begin, end);
+}
+
+void run_matvec(rwkv_edge_session* s, const ResolvedOp& r) {
+  if (r.onednn.primitive != nullptr && onednn::run_matvec(s->onednn, r.onednn)) return;
+  if (s->pool.size() > 1 && r.table.rows * r.table.cols >= kParallelMinWeights) {
+    MatVecJob job{s, &r};
+    s->pool.run(&matvec_job, &job);
+    return;
+  }
+  gemv::matvec_rows(s->kernels, r.table, r.in[1], r.out[0], 0, r.table.rows);
+}
+
 void run_op(rwkv_edge_session* s, const ResolvedOp& r) {
   using fb::OpType;
   const auto n = static_cast<size_t>(r.n);
@@ -88,10 +117,7 @@ void run_op(rwkv_edge_session* s, const ResolvedOp& r) {
     case OpType::GroupNorm:
       ref::group_norm(r.in[0], r.in[1], r.in[2], r.out[0], n, static_cast<size_t>(r.iparam), r.fparam);
       break;
-    case OpType::MatVec:
-      if (r.onednn.primitive == nullptr || !onednn::run_matvec(s->onednn, r.onednn))
-        ref::matvec_weights(r.table, r.in[1], r.out[0]);
-      break;
+    case OpType::MatVec: run_matvec(s, r); break;
     case OpType::Add: ref::add(r.in[0], r.in[1], r.out[0], n); break;
     case OpType::Sub: ref::sub(r.in[0], r.in[1], r.out[0], n); break;
     case OpType::Mul: ref::mul(r.in[0], r.in[1], r.out[0], n); break;
@@ -123,6 +149,13 @@ void run_op(rwkv_edge_session* s, const ResolvedOp& r) {
       break;
     case OpType::Scale: ref::scale(r.in[0], r.fparam, r.out[0], n); break;
   }
+}
+
+void release_onednn(rwkv_edge_session* s) {
+  for (uint32_t i = 0; i < s->n_ops; ++i)
+    if (s->ops[i].onednn.primitive) onednn::destroy_matvec(&s->ops[i].onednn);
+  if (s->onednn_live) onednn::destroy_context(&s->onednn);
+  s->onednn_live = false;
 }
 
 bool valid(const rwkv_edge_session* s) { return s != nullptr && s->magic == kSessionMagic; }
@@ -165,6 +198,11 @@ void rwkv_edge_default_options(rwkv_edge_options* options) {
   options->n_threads = 0;
   options->verify_weights = 0;
   options->use_onednn = 0;  // oneDNN 2.6 execute() allocates (~5 blocks per call): off the no-heap step path
+  options->kernels = RWKV_EDGE_KERNELS_AUTO;
+}
+
+const char* rwkv_edge_kernels_name(uint32_t kernels) {
+  return kernels <= RWKV_EDGE_KERNELS_NEON ? cpu::name(static_cast<cpu::KernelPath>(kernels)) : "unknown";
 }
 
 rwkv_edge_status rwkv_edge_arena_size_required(const void* model, size_t model_bytes,
@@ -190,6 +228,16 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
                          options->struct_size, sizeof(rwkv_edge_options));
     opts = *options;
   }
+  if (opts.n_threads > RWKV_EDGE_MAX_THREADS)
+    return make_status(RWKV_EDGE_INVALID_ARGUMENT, "n_threads is %u, at most %d are supported", opts.n_threads,
+                       RWKV_EDGE_MAX_THREADS);
+  if (opts.kernels > RWKV_EDGE_KERNELS_NEON)
+    return make_status(RWKV_EDGE_INVALID_ARGUMENT, "kernels is %u, not a rwkv_edge_kernels value", opts.kernels);
+  const auto kernels = cpu::resolve(static_cast<cpu::KernelPath>(opts.kernels), cpu::features());
+  if (!cpu::supports(kernels, cpu::features()))
+    return make_status(RWKV_EDGE_UNSUPPORTED, "the %s kernels need CPU features this machine lacks%s",
+                       cpu::name(kernels),
+                       kernels == cpu::KernelPath::Avx2 ? " (AVX2, FMA and F16C)" : " (an aarch64 CPU)");
   if (arena == nullptr) return make_status(RWKV_EDGE_INVALID_ARGUMENT, "arena is null");
   if (reinterpret_cast<uintptr_t>(arena) % RWKV_EDGE_ARENA_ALIGNMENT != 0)
     return make_status(RWKV_EDGE_ARENA_MISALIGNED, "arena must be %d-byte aligned",
@@ -236,6 +284,13 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
     s->onednn_live = true;
     bind_onednn(s);
   }
+  s->kernels = kernels;
+  // Started last: nothing after this can fail, so no path leaks threads.
+  const uint32_t threads = opts.n_threads == 0 ? 1 : opts.n_threads;
+  if (!s->pool.start(threads)) {
+    release_onednn(s);
+    return make_status(RWKV_EDGE_BACKEND_ERROR, "the system refused to start %u worker threads", threads - 1);
+  }
   s->magic = kSessionMagic;
   // One warm-up step lets oneDNN and its thread pool make their lazy
   // allocations now, inside init, instead of on the first real token.
@@ -273,6 +328,9 @@ void rwkv_edge_get_info(const rwkv_edge_session* s, rwkv_edge_info* info) {
   info->state_bytes = s->state_bytes;
   info->n_ops = s->n_ops;
   info->n_onednn_ops = s->n_onednn_ops;
+  info->n_threads = s->pool.size();
+  info->kernels = static_cast<uint32_t>(s->kernels);
+  info->step_weight_bytes = s->step_weight_bytes;
 }
 
 size_t rwkv_edge_state_bytes(const rwkv_edge_session* s) { return valid(s) ? s->state_bytes : 0; }
@@ -309,9 +367,8 @@ rwkv_edge_status rwkv_edge_state_restore(rwkv_edge_session* s, const void* src, 
 
 void rwkv_edge_release(rwkv_edge_session* s) {
   if (!valid(s)) return;
-  for (uint32_t i = 0; i < s->n_ops; ++i)
-    if (s->ops[i].onednn.primitive) onednn::destroy_matvec(&s->ops[i].onednn);
-  if (s->onednn_live) onednn::destroy_context(&s->onednn);
+  s->pool.stop();
+  release_onednn(s);
   s->magic = 0;
 }
 

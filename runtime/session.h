@@ -6,11 +6,13 @@
 
 #include <cstdint>
 
+#include "cpu_features.h"
 #include "model_verifier.h"
 #include "onednn_matvec.h"
 #include "op_signatures.h"
 #include "quantized_ops.h"
 #include "rwkv_edge.h"
+#include "thread_pool.h"
 
 namespace rwkv_edge {
 
@@ -64,4 +66,7 @@ struct rwkv_edge_session {
   uint32_t n_state_inits;
   rwkv_edge::onednn::Context onednn;
   bool onednn_live;
+  rwkv_edge::cpu::KernelPath kernels;
+  uint64_t step_weight_bytes;
+  rwkv_edge::ThreadPool pool;
 };

@@ -46,13 +46,15 @@ using namespace rwkv_edge::test;
 
 namespace {
 
-long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onednn_ops = nullptr) {
+long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onednn_ops = nullptr,
+                       uint32_t threads = 1) {
   size_t need = 0;
   REQUIRE(rwkv_edge_arena_size_required(model.data(), model.size, &need).code == RWKV_EDGE_OK);
   ArenaBuffer arena(need);
   rwkv_edge_options opts;
   rwkv_edge_default_options(&opts);
   opts.use_onednn = use_onednn;
+  opts.n_threads = threads;
   rwkv_edge_session* s = nullptr;
   REQUIRE(rwkv_edge_init(model.data(), model.size, arena.ptr, need, &opts, &s).code == RWKV_EDGE_OK);
   std::vector<uint8_t> saved(rwkv_edge_state_bytes(s));
@@ -71,8 +73,9 @@ long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onedn
   rwkv_edge_release(s);
   CHECK(ok);
   if (onednn_ops != nullptr) *onednn_ops = info.n_onednn_ops;
-  std::printf("  allocations after init over 1,000 steps + save/restore (%s): %ld (oneDNN ops: %u)\n",
-              use_onednn ? "oneDNN" : "reference", after - before, info.n_onednn_ops);
+  std::printf("  allocations after init over 1,000 steps + save/restore (%s, %s kernels, %u threads): %ld (oneDNN ops: %u)\n",
+              use_onednn ? "oneDNN" : "own", rwkv_edge_kernels_name(info.kernels), info.n_threads, after - before,
+              info.n_onednn_ops);
   return after - before;
 }
 
@@ -104,4 +107,14 @@ TEST_CASE("zero allocations after init on a model with oneDNN-sized matrices (sh
   const long with_onednn = steps_allocations(model, true, &onednn_ops);
   CHECK(onednn_ops > 0);
   MESSAGE("oneDNN opt-in: " << with_onednn << " allocations over 1,000 steps");
+}
+
+TEST_CASE("zero allocations after init with the thread pool splitting every mat-vec (tiny-rwkv-5v2)") {
+  for (const char* quant : {"fp32", "int8", "int4"}) {
+    rwkv_edge::planner::PlanOptions o;
+    o.quant.segments = {{rwkv_edge::planner::parse_weight_choice(quant), 0}};
+    o.calibration = "none";
+    const ModelBytes model = plan_to_bytes(std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin", o);
+    for (uint32_t threads : {2u, 3u}) CHECK(steps_allocations(model, false, nullptr, threads) == 0);
+  }
 }

@@ -92,15 +92,24 @@ ModelBytes plan_to_bytes(const std::string& checkpoint, planner::PlanOptions opt
 ArenaBuffer::ArenaBuffer(size_t n) : ptr(std::aligned_alloc(RWKV_EDGE_ARENA_ALIGNMENT, (n + 63) / 64 * 64 + 64)), size(n) {}
 ArenaBuffer::~ArenaBuffer() { std::free(ptr); }
 
-std::vector<float> run_logits(const ModelBytes& model, const std::vector<uint32_t>& tokens, bool use_onednn) {
-  size_t need = 0;
-  rwkv_edge_status st = rwkv_edge_arena_size_required(model.data(), model.size, &need);
-  REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
-  ArenaBuffer arena(need);
+namespace {
+
+rwkv_edge_options options_for(uint32_t threads, uint32_t kernels, bool use_onednn) {
   rwkv_edge_options opts;
   rwkv_edge_default_options(&opts);
   opts.verify_weights = 1;
   opts.use_onednn = use_onednn ? 1 : 0;
+  opts.n_threads = threads;
+  opts.kernels = kernels;
+  return opts;
+}
+
+std::vector<float> run_with(const ModelBytes& model, const std::vector<uint32_t>& tokens,
+                            const rwkv_edge_options& opts) {
+  size_t need = 0;
+  rwkv_edge_status st = rwkv_edge_arena_size_required(model.data(), model.size, &need);
+  REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
+  ArenaBuffer arena(need);
   rwkv_edge_session* s = nullptr;
   st = rwkv_edge_init(model.data(), model.size, arena.ptr, need, &opts, &s);
   REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
@@ -115,6 +124,29 @@ std::vector<float> run_logits(const ModelBytes& model, const std::vector<uint32_
   }
   rwkv_edge_release(s);
   return out;
+}
+
+}  // namespace
+
+std::vector<float> run_logits(const ModelBytes& model, const std::vector<uint32_t>& tokens, bool use_onednn) {
+  return run_with(model, tokens, options_for(0, RWKV_EDGE_KERNELS_AUTO, use_onednn));
+}
+
+std::vector<float> run_logits_on(const ModelBytes& model, const std::vector<uint32_t>& tokens, uint32_t threads,
+                                 uint32_t kernels) {
+  return run_with(model, tokens, options_for(threads, kernels, false));
+}
+
+rwkv_edge_status try_init(const ModelBytes& model, uint32_t threads, uint32_t kernels) {
+  size_t need = 0;
+  rwkv_edge_status st = rwkv_edge_arena_size_required(model.data(), model.size, &need);
+  if (st.code != RWKV_EDGE_OK) return st;
+  ArenaBuffer arena(need);
+  const rwkv_edge_options opts = options_for(threads, kernels, false);
+  rwkv_edge_session* s = nullptr;
+  st = rwkv_edge_init(model.data(), model.size, arena.ptr, need, &opts, &s);
+  rwkv_edge_release(s);
+  return st;
 }
 
 float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {

@@ -41,6 +41,11 @@ struct ArenaBuffer {
 
 // Steps through `tokens` from the reset state: logits rows concatenated.
 std::vector<float> run_logits(const ModelBytes& model, const std::vector<uint32_t>& tokens, bool use_onednn = true);
+// The same on `threads` threads with the given rwkv_edge_kernels path, no oneDNN.
+std::vector<float> run_logits_on(const ModelBytes& model, const std::vector<uint32_t>& tokens, uint32_t threads,
+                                 uint32_t kernels);
+// rwkv_edge_init's status for these options (the session is released again).
+rwkv_edge_status try_init(const ModelBytes& model, uint32_t threads, uint32_t kernels);
 float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b);
 
 }  // namespace rwkv_edge::test

@@ -1,5 +1,10 @@
 #include "cli_args.h"
 
+#include <algorithm>
+#include <thread>
+
+#include "rwkv_edge.h"
+
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -80,6 +85,32 @@ std::string human_bytes(uint64_t n) {
   else if (n >= 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(n) / 1024);
   else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
   return buf;
+}
+
+RuntimeChoice parse_runtime_choice(const Args& a) {
+  RuntimeChoice c;
+  const uint32_t cores = std::max(1u, std::thread::hardware_concurrency());
+  c.threads = std::min<uint32_t>(cores, RWKV_EDGE_MAX_THREADS);
+  if (a.has("--threads")) {
+    const uint64_t n = parse_uint(a.get("--threads"), "--threads", 1u << 20);
+    if (n == 0) throw UsageError("--threads must be at least 1");
+    if (n > RWKV_EDGE_MAX_THREADS)
+      throw UsageError("--threads " + std::to_string(n) + " is more than a session's pool holds (" +
+                       std::to_string(RWKV_EDGE_MAX_THREADS) + ")");
+    c.threads = static_cast<uint32_t>(n);
+  }
+  const std::string k = a.get("--kernels", "auto");
+  for (uint32_t v = RWKV_EDGE_KERNELS_AUTO; v <= RWKV_EDGE_KERNELS_NEON; ++v)
+    if (k == rwkv_edge_kernels_name(v)) {
+      c.kernels = v;
+      return c;
+    }
+  throw UsageError("--kernels must be auto, scalar, avx2 or neon, got '" + k + "'");
+}
+
+std::set<std::string> with_runtime_options(std::set<std::string> options) {
+  options.insert(kRuntimeOptions.begin(), kRuntimeOptions.end());
+  return options;
 }
 
 }  // namespace rwkv_edge::cli

@@ -37,6 +37,17 @@ std::vector<uint32_t> parse_token_list(const std::string& text, uint64_t limit);
 
 std::string human_bytes(uint64_t n);
 
+// How a command runs the model: --threads N (1..RWKV_EDGE_MAX_THREADS;
+// default: this machine's cores) and --kernels auto|scalar|avx2|neon.
+struct RuntimeChoice {
+  uint32_t threads = 1;
+  uint32_t kernels = 0;  // rwkv_edge_kernels
+};
+RuntimeChoice parse_runtime_choice(const Args& a);
+// The options parse_runtime_choice reads, for parse_args's list.
+inline const std::set<std::string> kRuntimeOptions = {"--threads", "--kernels"};
+std::set<std::string> with_runtime_options(std::set<std::string> options);
+
 // "256x64": any range of dimensions (std::vector, flatbuffers::Vector).
 template <typename Dims>
 std::string shape_text(const Dims& dims) {

@@ -11,15 +11,14 @@
 namespace rwkv_edge::cli {
 
 int cmd_logits(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, {"--tokens", "--out", "--mode", "--threads"}, {});
+  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--tokens", "--out", "--mode"}), {});
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   if (!a.has("--tokens")) throw UsageError("missing --tokens 1,2,3");
   if (!a.has("--out")) throw UsageError("missing --out L.bin");
   const std::string mode = a.get("--mode", "step");
   if (mode == "seq") throw UsageError("--mode seq (chunked prefill) is not implemented yet; use --mode step");
   if (mode != "step") throw UsageError("--mode must be step or seq");
-  const uint32_t threads = static_cast<uint32_t>(parse_uint(a.get("--threads", "0"), "--threads", 1024));
-  ModelSession model(a.positional[0], threads, /*verify_weights=*/true);
+  ModelSession model(a.positional[0], parse_runtime_choice(a), /*verify_weights=*/true);
   const uint32_t vocab = model.info().vocab_size;
   const std::vector<uint32_t> tokens = parse_token_list(a.get("--tokens"), vocab);
   const std::string out = a.get("--out");
@@ -43,13 +42,12 @@ int cmd_logits(int argc, char** argv) {
 }
 
 int cmd_predict(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, {"--prompt", "-k", "-n", "--threads"}, {});
+  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--prompt", "-k", "-n"}), {});
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   if (!a.has("--prompt") || a.get("--prompt").empty()) throw UsageError("missing --prompt TEXT");
   const auto k = static_cast<uint32_t>(parse_uint(a.get("-k", "5"), "-k", 256));
   const auto n = static_cast<uint32_t>(parse_uint(a.get("-n", "48"), "-n", 100000));
-  const uint32_t threads = static_cast<uint32_t>(parse_uint(a.get("--threads", "0"), "--threads", 1024));
-  ModelSession model(a.positional[0], threads, /*verify_weights=*/false);
+  ModelSession model(a.positional[0], parse_runtime_choice(a), /*verify_weights=*/false);
   const uint32_t vocab = model.info().vocab_size;
   if (vocab != 256)
     throw std::runtime_error("predict feeds raw bytes and needs a byte-level (vocab 256) model; this one has " +

@@ -68,12 +68,11 @@ class ProgressBar {
 }  // namespace
 
 int cmd_ppl(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, {"--file", "--max-bytes", "--threads"}, {"--json"});
+  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--file", "--max-bytes"}), {"--json"});
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   if (!a.has("--file")) throw UsageError("missing --file TEXT_FILE");
   const uint64_t max_bytes = parse_uint(a.get("--max-bytes", std::to_string(kMaxTextBytes)), "--max-bytes", kMaxTextBytes);
-  const uint32_t threads = static_cast<uint32_t>(parse_uint(a.get("--threads", "0"), "--threads", 1024));
-  ModelSession model(a.positional[0], threads, /*verify_weights=*/true);
+  ModelSession model(a.positional[0], parse_runtime_choice(a), /*verify_weights=*/true);
   const uint32_t vocab = model.info().vocab_size;
   // Text becomes tokens through the model's tokenizer; until models carry one
   // (World vocabulary), byte-level models read the bytes themselves.

@@ -9,5 +9,6 @@ int cmd_inspect(int argc, char** argv);
 int cmd_logits(int argc, char** argv);
 int cmd_predict(int argc, char** argv);
 int cmd_ppl(int argc, char** argv);
+int cmd_bench(int argc, char** argv);
 
 }  // namespace rwkv_edge::cli

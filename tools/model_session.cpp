@@ -6,7 +6,7 @@
 
 namespace rwkv_edge::cli {
 
-ModelSession::ModelSession(const std::string& path, uint32_t threads, bool verify_weights) : file_(path) {
+ModelSession::ModelSession(const std::string& path, const RuntimeChoice& runtime, bool verify_weights) : file_(path) {
   size_t need = 0;
   rwkv_edge_status st = rwkv_edge_arena_size_required(file_.data(), file_.size(), &need);
   if (st.code != RWKV_EDGE_OK) throw std::runtime_error(path + ": " + st.message);
@@ -14,7 +14,8 @@ ModelSession::ModelSession(const std::string& path, uint32_t threads, bool verif
   if (arena_ == nullptr) throw std::runtime_error("cannot allocate a " + std::to_string(need) + "-byte arena");
   rwkv_edge_options opts;
   rwkv_edge_default_options(&opts);
-  opts.n_threads = threads;
+  opts.n_threads = runtime.threads;
+  opts.kernels = runtime.kernels;
   opts.verify_weights = verify_weights ? 1 : 0;
   st = rwkv_edge_init(file_.data(), file_.size(), arena_, need, &opts, &session_);
   if (st.code != RWKV_EDGE_OK) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "cli_args.h"
 #include "mapped_file.h"
 #include "rwkv_edge.h"
 
@@ -14,7 +15,7 @@ namespace rwkv_edge::cli {
 class ModelSession {
  public:
   // Throws std::runtime_error with the runtime's message on failure.
-  ModelSession(const std::string& path, uint32_t threads, bool verify_weights);
+  ModelSession(const std::string& path, const RuntimeChoice& runtime, bool verify_weights);
   ~ModelSession();
   ModelSession(const ModelSession&) = delete;
   ModelSession& operator=(const ModelSession&) = delete;

@@ -23,6 +23,8 @@ extern "C" {
 
 #define RWKV_EDGE_ARENA_ALIGNMENT 64
 #define RWKV_EDGE_STATUS_MESSAGE_BYTES 192
+/* The most threads one session may run (its pool lives inside the arena). */
+#define RWKV_EDGE_MAX_THREADS 64
 
 typedef enum rwkv_edge_code {
   RWKV_EDGE_OK = 0,
@@ -43,9 +45,20 @@ typedef struct rwkv_edge_status {
   char message[RWKV_EDGE_STATUS_MESSAGE_BYTES];
 } rwkv_edge_status;
 
+/* Which CPU kernels run the mat-vecs. AUTO picks the best the CPU has; a
+ * forced path the CPU lacks makes init fail with RWKV_EDGE_UNSUPPORTED. */
+typedef enum rwkv_edge_kernels {
+  RWKV_EDGE_KERNELS_AUTO = 0,
+  RWKV_EDGE_KERNELS_SCALAR = 1, /* portable reference kernels */
+  RWKV_EDGE_KERNELS_AVX2 = 2,   /* x86-64 with AVX2, FMA and F16C */
+  RWKV_EDGE_KERNELS_NEON = 3    /* aarch64 */
+} rwkv_edge_kernels;
+
 typedef struct rwkv_edge_options {
   uint32_t struct_size;        /* sizeof(rwkv_edge_options), for ABI growth */
-  uint32_t n_threads;          /* 0: library default */
+  uint32_t n_threads;          /* threads init starts for this session, 1..RWKV_EDGE_MAX_THREADS;
+                                  0: one (the caller's thread, no workers) */
+  uint32_t kernels;            /* rwkv_edge_kernels */
   uint32_t verify_weights;     /* 1: check the weight CRC32 at init (one pass over the weights) */
   uint32_t use_onednn;         /* 0 (default): reference kernels; 1: oneDNN mat-vecs for large matrices
                                   (oneDNN 2.6 allocates on every execute, which breaks the no-heap promise) */
@@ -62,6 +75,9 @@ typedef struct rwkv_edge_info {
   uint64_t state_bytes;
   uint32_t n_ops;
   uint32_t n_onednn_ops;       /* ops bound to oneDNN primitives */
+  uint32_t n_threads;          /* threads a step runs on, the caller's included */
+  uint32_t kernels;            /* the rwkv_edge_kernels path in use (never AUTO) */
+  uint64_t step_weight_bytes;  /* weight bytes one step reads: every mat-vec matrix, one embedding row */
 } rwkv_edge_info;
 
 enum { rwkv_edge_version_4 = 40, rwkv_edge_version_5 = 50, rwkv_edge_version_5_1 = 51,
@@ -95,7 +111,10 @@ rwkv_edge_status rwkv_edge_state_save(const rwkv_edge_session *session, void *ds
 rwkv_edge_status rwkv_edge_state_restore(rwkv_edge_session *session, const void *src,
                                          size_t src_bytes);
 
-/* Releases what init created outside the arena (oneDNN primitives). The
+/* Name of a rwkv_edge_kernels value ("avx2"), or "unknown". */
+const char *rwkv_edge_kernels_name(uint32_t kernels);
+
+/* Releases what init created outside the arena (worker threads, oneDNN primitives). The
  * arena may be freed afterwards. Safe on NULL. */
 void rwkv_edge_release(rwkv_edge_session *session);
 

@@ -1,0 +1,213 @@
+// SIMD mat-vec kernels against their scalar references, on odd shapes and
+// row ranges, for every path this CPU runs (the others are reported as
+// skipped); the thread pool and its row split; and whole sessions on every
+// path and thread count.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "gemv.h"
+#include "quant_strategy.h"
+#include "quantize_matrix.h"
+#include "test_support.h"
+#include "thread_pool.h"
+
+namespace rwkv_edge {
+namespace {
+
+using cpu::KernelPath;
+using quant::Format;
+
+constexpr KernelPath kSimdPaths[] = {KernelPath::Avx2, KernelPath::Neon};
+
+struct Shape {
+  uint64_t rows, cols;
+};
+// Odd sizes on purpose: row counts around the 4/8/16-row blocks, column
+// counts around 8/16-value vectors and 32/64/128-value int4 groups.
+constexpr Shape kShapes[] = {{1, 1},   {3, 5},    {7, 31},   {8, 8},    {9, 33},   {16, 64},
+                             {17, 96}, {33, 127}, {40, 128}, {64, 200}, {65, 257}, {130, 384}};
+
+struct Case {
+  Format format;
+  uint32_t group;
+  const char* name;
+};
+constexpr Case kCases[] = {{Format::F32, 0, "f32"},   {Format::F16, 0, "f16"},      {Format::BF16, 0, "bf16"},
+                           {Format::I8, 0, "int8"},   {Format::I4, 32, "int4:32"},  {Format::I4, 64, "int4:64"},
+                           {Format::I4, 128, "int4:128"}, {Format::U8MinMax, 0, "int8-minmax"}};
+
+std::vector<float> random_values(uint64_t n, uint32_t seed, float scale) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& f : v) f = d(rng);
+  return v;
+}
+
+// |y - y_ref| allowed for a SIMD kernel that sums in its own order: a few
+// float ulps of sum |w| |x| (the dequantized w, as the reference uses it).
+double order_tolerance(const ref::WeightMatrix& m, const float* x, uint64_t row) {
+  std::vector<float> w(m.cols);
+  ref::dequantize_row(m, row, w.data());
+  double abs_sum = 0.0;
+  for (uint64_t c = 0; c < m.cols; ++c) abs_sum += std::fabs(static_cast<double>(w[c]) * x[c]);
+  return 4e-6 * abs_sum + 1e-30;
+}
+
+// The committed tiny-rwkv-5v2 (width 64, 12 layers): its mat-vecs are big
+// enough for the pool to split them.
+test::ModelBytes plan_tiny(const std::string& quant) {
+  planner::PlanOptions o;
+  o.input = std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin";
+  o.quant.segments = {{planner::parse_weight_choice(quant), 0}};
+  o.calibration = "none";
+  return test::plan_to_bytes(o.input, o);
+}
+
+ref::WeightMatrix view(const planner::QuantizedMatrix& q) {
+  return ref::WeightMatrix{q.format, q.bytes.data(), q.rows, q.cols, q.group};
+}
+
+}  // namespace
+
+TEST_CASE("SIMD mat-vecs match the scalar reference on odd shapes and row ranges") {
+  const cpu::Features& f = cpu::features();
+  for (KernelPath path : kSimdPaths) {
+    if (!cpu::supports(path, f)) {
+      MESSAGE("skipped: the " << std::string(cpu::name(path)) << " kernels need a CPU this machine is not");
+      continue;
+    }
+    for (const Case& c : kCases)
+      for (const Shape& s : kShapes) {
+        if (c.format == Format::I4 && s.cols < 2) continue;
+        CAPTURE(cpu::name(path));
+        CAPTURE(c.name);
+        CAPTURE(s.rows);
+        CAPTURE(s.cols);
+        const std::vector<float> w = random_values(s.rows * s.cols, static_cast<uint32_t>(s.rows * 977 + s.cols), 1.0f);
+        const std::vector<float> x = random_values(s.cols, static_cast<uint32_t>(s.cols), 2.0f);
+        const planner::QuantizedMatrix q = planner::quantize_matrix(w.data(), s.rows, s.cols, c.format, c.group);
+        const ref::WeightMatrix m = view(q);
+        std::vector<float> expected(s.rows);
+        ref::matvec_weights(m, x.data(), expected.data());
+
+        // The whole matrix, then three ranges on kRowAlign boundaries; a
+        // sentinel shows rows outside a range stay untouched.
+        std::vector<float> whole(s.rows, -7.0f), pieces(s.rows + 1, -7.0f);
+        gemv::matvec_rows(path, m, x.data(), whole.data(), 0, s.rows);
+        for (uint32_t t = 0; t < 3; ++t) {
+          uint64_t b = 0, e = 0;
+          split_rows(s.rows, gemv::kRowAlign, t, 3, &b, &e);
+          if (b < e) gemv::matvec_rows(path, m, x.data(), pieces.data(), b, e);
+        }
+        CHECK(pieces[s.rows] == -7.0f);
+        for (uint64_t r = 0; r < s.rows; ++r) {
+          CAPTURE(r);
+          CHECK(whole[r] == pieces[r]);
+          if (c.format == Format::F32 || c.format == Format::U8MinMax) {
+            CHECK(whole[r] == expected[r]);  // float32 keeps the reference's order; minmax is the reference
+          } else {
+            CHECK(std::fabs(static_cast<double>(whole[r]) - expected[r]) <= order_tolerance(m, x.data(), r));
+          }
+        }
+      }
+  }
+}
+
+TEST_CASE("the SIMD tolerance is tight enough to catch a wrong weight") {
+  // One weight off by one int8 step must fail the check above.
+  const cpu::Features& f = cpu::features();
+  const KernelPath path = cpu::resolve(KernelPath::Auto, f);
+  if (path == KernelPath::Scalar) {
+    MESSAGE("skipped: no SIMD path on this CPU");
+    return;
+  }
+  const uint64_t rows = 16, cols = 96;
+  const std::vector<float> w = random_values(rows * cols, 5, 1.0f), x = random_values(cols, 6, 2.0f);
+  planner::QuantizedMatrix q = planner::quantize_matrix(w.data(), rows, cols, Format::I8);
+  std::vector<float> expected(rows), got(rows);
+  ref::matvec_weights(view(q), x.data(), expected.data());
+  q.bytes[3 * cols + 41] = static_cast<uint8_t>(q.bytes[3 * cols + 41] + 1);
+  gemv::matvec_rows(path, view(q), x.data(), got.data(), 0, rows);
+  CHECK(std::fabs(static_cast<double>(got[3]) - expected[3]) > order_tolerance(view(q), x.data(), 3));
+}
+
+TEST_CASE("row split: every row once, shares start on the alignment") {
+  for (uint64_t rows : {0ull, 1ull, 15ull, 16ull, 17ull, 100ull, 65536ull})
+    for (uint32_t count : {1u, 2u, 3u, 7u, 64u}) {
+      uint64_t next = 0;
+      for (uint32_t i = 0; i < count; ++i) {
+        uint64_t b = 0, e = 0;
+        split_rows(rows, 16, i, count, &b, &e);
+        CHECK(b == next);
+        CHECK(e >= b);
+        CHECK((b % 16 == 0 || b == rows));
+        next = e;
+      }
+      CHECK(next == rows);
+    }
+}
+
+TEST_CASE("thread pool: every job runs once on every thread, many times over") {
+  for (uint32_t threads : {1u, 2u, 5u}) {
+    ThreadPool pool;
+    REQUIRE(pool.start(threads));
+    CHECK(pool.size() == threads);
+    std::atomic<uint64_t> calls[8] = {};
+    for (int job = 0; job < 2000; ++job)
+      pool.run(
+          [](void* ctx, uint32_t index, uint32_t count) {
+            auto* c = static_cast<std::atomic<uint64_t>*>(ctx);
+            if (index < count) c[index].fetch_add(1);
+          },
+          calls);
+    for (uint32_t i = 0; i < threads; ++i) CHECK(calls[i].load() == 2000);
+    pool.stop();
+  }
+  ThreadPool refused;
+  CHECK_FALSE(refused.start(0));
+  CHECK_FALSE(refused.start(RWKV_EDGE_MAX_THREADS + 1));
+}
+
+TEST_CASE("sessions: every path and thread count gives the scalar logits (float32 bit for bit)") {
+  for (const char* quant : {"fp32", "int8", "int4"}) {
+    CAPTURE(quant);
+    const test::ModelBytes model = plan_tiny(quant);
+    const std::vector<uint32_t> tokens = {72, 101, 108, 108, 111, 32, 119};
+    const std::vector<float> expected = test::run_logits_on(model, tokens, 1, RWKV_EDGE_KERNELS_SCALAR);
+    for (uint32_t kernels : {RWKV_EDGE_KERNELS_AUTO, RWKV_EDGE_KERNELS_AVX2, RWKV_EDGE_KERNELS_NEON})
+      for (uint32_t threads : {1u, 2u, 3u}) {
+        if (!cpu::supports(cpu::resolve(static_cast<KernelPath>(kernels), cpu::features()), cpu::features()))
+          continue;
+        CAPTURE(kernels);
+        CAPTURE(threads);
+        const std::vector<float> got = test::run_logits_on(model, tokens, threads, kernels);
+        REQUIRE(got.size() == expected.size());
+        const float d = test::max_abs_diff(got, expected);
+        if (std::strcmp(quant, "fp32") == 0)
+          CHECK(d == 0.0f);
+        else
+          CHECK(d <= 1e-4f);
+      }
+  }
+}
+
+TEST_CASE("a forced kernel path the CPU lacks, or a bad thread count, is refused at init") {
+  const test::ModelBytes model = plan_tiny("int8");
+  const KernelPath missing = cpu::supports(KernelPath::Avx2, cpu::features()) ? KernelPath::Neon : KernelPath::Avx2;
+  rwkv_edge_status st = test::try_init(model, 1, static_cast<uint32_t>(missing));
+  CHECK(st.code == RWKV_EDGE_UNSUPPORTED);
+  CHECK(std::string(st.message).find(cpu::name(missing)) != std::string::npos);
+  st = test::try_init(model, RWKV_EDGE_MAX_THREADS + 1, RWKV_EDGE_KERNELS_AUTO);
+  CHECK(st.code == RWKV_EDGE_INVALID_ARGUMENT);
+  st = test::try_init(model, 1, 99);
+  CHECK(st.code == RWKV_EDGE_INVALID_ARGUMENT);
+  CHECK(test::try_init(model, RWKV_EDGE_MAX_THREADS, RWKV_EDGE_KERNELS_SCALAR).code == RWKV_EDGE_OK);
+}
+
+}  // namespace rwkv_edge

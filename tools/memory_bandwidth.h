@@ -1,0 +1,14 @@
+// The machine's streaming read bandwidth, the roof a decode step runs under.
+#pragma once
+
+#include <cstdint>
+
+namespace rwkv_edge::cli {
+
+// GB/s (1e9 bytes) for `threads` threads each summing its own slice of a
+// buffer several times the last-level cache; the best of a few passes. It
+// runs in a forked child so the buffer never counts towards this process's
+// peak RSS; call it before starting any thread. Throws on failure.
+double measure_read_bandwidth_gb_s(uint32_t threads);
+
+}  // namespace rwkv_edge::cli
