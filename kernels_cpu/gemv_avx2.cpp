@@ -8,6 +8,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "float16.h"
@@ -166,65 +167,125 @@ RWKV_EDGE_AVX2 float load_half(const uint8_t* p) {
   return _cvtsh_ss(h);
 }
 
-// Sixteen 4-bit values (8 bytes, low nibble first) as two float vectors.
-RWKV_EDGE_AVX2 inline void load_nibbles16(const uint8_t* p, __m256* lo, __m256* hi) {
-  const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
-  const __m128i mask = _mm_set1_epi8(0x0F);
-  const __m128i ordered =
-      _mm_unpacklo_epi8(_mm_and_si128(bytes, mask), _mm_and_si128(_mm_srli_epi16(bytes, 4), mask));
-  *lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(ordered));
-  *hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(ordered, 8)));
+// What every I4 row shares, worked out once per call (divisions are slow
+// enough to show when paid per row of a 65536-row head).
+struct I4Shape {
+  uint64_t group, group_bytes, chunks_per_group, groups, full_groups;
+  quant::I4GroupOffsets partial;  // the last group's place when it is partial
+  const int8_t* xq;
+  const float* xd;
+  const float* xsum;
+  const float* x;
+};
+
+I4Shape i4_shape(const ref::WeightMatrix& m, const Input& in) {
+  I4Shape s{};
+  s.group = m.group;
+  s.group_bytes = quant::kI4BlockHeaderBytes + m.group / 2;
+  s.chunks_per_group = m.group / 32;
+  s.groups = (m.cols + m.group - 1) / m.group;
+  s.full_groups = m.cols / m.group;
+  s.partial = quant::i4_group_offsets(s.full_groups, s.groups, m.group);
+  const gemv::QuantizedInputLayout il = gemv::quantized_input_layout(m.cols, m.group);
+  s.xq = reinterpret_cast<const int8_t*>(in.quantized);
+  s.xd = reinterpret_cast<const float*>(in.quantized + il.scale_offset);
+  s.xsum = reinterpret_cast<const float*>(in.quantized + il.sum_offset);
+  s.x = in.x;
+  return s;
 }
 
-// I4: per block, y += scale * (q . x) + min * sum(x), with q . x over the
-// block's values in two FMA chains per row; kRows rows share each x load.
+// The last, partial group of an I4 row, value by value in float.
+float i4_partial_group(const ref::WeightMatrix& m, const I4Shape& s, const uint8_t* row) {
+  const float scale = load_half(row + s.partial.scale), mn = load_half(row + s.partial.min);
+  float sum = 0.0f;
+  for (uint64_t c = s.full_groups * s.group; c < m.cols; ++c) {
+    const uint64_t i = c - s.full_groups * s.group;
+    const uint8_t byte = row[s.partial.nibbles + i / 2];
+    sum += ref::dequant_i4((i & 1) ? byte >> 4 : byte & 0x0F, scale, mn) * s.x[c];
+  }
+  return sum;
+}
+
+// n (<= 8) consecutive halves as floats, the lanes past n zero.
+RWKV_EDGE_AVX2 inline __m256 load_halves(const uint8_t* p, uint64_t n) {
+  if (n == quant::kI4SuperGroups) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  alignas(16) uint16_t h[8] = {};
+  std::memcpy(h, p, 2 * n);
+  return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h)));
+}
+
+// I4 with x quantized to int8 (gemv::quantized_input_layout), a superblock
+// of 8 groups at a time: 8 scales and 8 minimums convert in one instruction
+// each, and 64 weights (two 32-value chunks) go through one 32-byte load and
+// two unsigned-by-signed byte multiply-adds. Low nibbles are the even values
+// of both chunks, high nibbles the odd ones: the order x was stored in. Lanes
+// 0-3 of the sum belong to the first chunk, 4-7 to the second, so one
+// permute spreads the two chunks' scale x d over them.
+// Per row: y = sum_chunks s_g d_k (q . xq)_k + sum_groups min_g sum(x_g).
 template <int kRows>
-RWKV_EDGE_AVX2 void i4_rows_block(const ref::WeightMatrix& m, const quant::MatrixLayout& l, const float* x,
-                                  float* y, uint64_t r) {
-  const uint64_t group = m.group, block_bytes = quant::kI4BlockHeaderBytes + group / 2;
-  const uint64_t full_blocks = m.cols / group;
-  __m256 acc[kRows];
-  for (int j = 0; j < kRows; ++j) acc[j] = _mm256_setzero_ps();
+RWKV_EDGE_AVX2 void i4_rows_int8(const ref::WeightMatrix& m, const quant::MatrixLayout& l, const I4Shape& s, float* y,
+                                 uint64_t r) {
+  const uint64_t group_bytes = s.group_bytes, chunks_per_group = s.chunks_per_group;
+  const uint64_t groups = s.groups, full_groups = s.full_groups;
+  const __m256i chunk_to_group_shift = _mm256_set1_epi32(chunks_per_group == 1 ? 0 : chunks_per_group == 2 ? 1 : 2);
+  const int8_t* xq = s.xq;
+  const float* xd = s.xd;
+  const float* xsum = s.xsum;
+  const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256 acc[kRows], min_acc[kRows];
+  for (int j = 0; j < kRows; ++j) acc[j] = min_acc[j] = _mm256_setzero_ps();
   const uint8_t* ahead = m.data + (r + kPrefetchGroups * kRows) * l.row_bytes;
-  for (uint64_t b = 0; b < full_blocks; ++b) {
-    prefetch_lines(ahead + b * kRows * block_bytes, kRows * block_bytes);
-    const float* xb = x + b * group;
-    __m256 dot[kRows][2], xsum = _mm256_setzero_ps();
-    for (int j = 0; j < kRows; ++j) dot[j][0] = dot[j][1] = _mm256_setzero_ps();
-    for (uint64_t c = 0; c < group; c += 16) {
-      const __m256 x0 = _mm256_loadu_ps(xb + c), x1 = _mm256_loadu_ps(xb + c + 8);
-      xsum = _mm256_add_ps(xsum, _mm256_add_ps(x0, x1));
-      for (int j = 0; j < kRows; ++j) {
-        __m256 lo, hi;
-        load_nibbles16(m.data + (r + j) * l.row_bytes + b * block_bytes + quant::kI4BlockHeaderBytes + c / 2, &lo,
-                       &hi);
-        dot[j][0] = _mm256_fmadd_ps(lo, x0, dot[j][0]);
-        dot[j][1] = _mm256_fmadd_ps(hi, x1, dot[j][1]);
+  for (uint64_t first = 0; first < full_groups; first += quant::kI4SuperGroups) {
+    const uint64_t stored = std::min<uint64_t>(quant::kI4SuperGroups, groups - first);
+    const uint64_t whole = std::min<uint64_t>(quant::kI4SuperGroups, full_groups - first);
+    const uint64_t offset = first * group_bytes, chunk0 = first * chunks_per_group, chunks = whole * chunks_per_group;
+    prefetch_lines(ahead + offset * kRows, stored * group_bytes * kRows);
+    const __m256 group_sums = _mm256_load_ps(xsum + first);  // zero past the whole groups
+    for (int j = 0; j < kRows; ++j) {
+      const uint8_t* sb = m.data + (r + j) * l.row_bytes + offset;
+      min_acc[j] = _mm256_fmadd_ps(load_halves(sb + 2 * stored, stored), group_sums, min_acc[j]);
+    }
+    for (uint64_t c8 = 0; c8 < chunks; c8 += 8) {
+      // Per chunk c8 + i: its group's scale times its own d.
+      const __m256i group_of_chunk = _mm256_srlv_epi32(_mm256_add_epi32(iota, _mm256_set1_epi32(static_cast<int>(c8))),
+                                                       chunk_to_group_shift);
+      const __m256 d = _mm256_load_ps(xd + chunk0 + c8);
+      __m256 chunk_scale[kRows];
+      for (int j = 0; j < kRows; ++j)
+        chunk_scale[j] = _mm256_mul_ps(
+            _mm256_permutevar8x32_ps(load_halves(m.data + (r + j) * l.row_bytes + offset, stored), group_of_chunk), d);
+      for (uint64_t p = 0; p < 4 && c8 + 2 * p < chunks; ++p) {  // 4 pairs: the 8 chunks of chunk_scale
+        const uint64_t chunk = c8 + 2 * p;
+        const int8_t* xp = xq + (chunk0 + chunk) / 2 * 64;
+        const __m256i x_even = _mm256_load_si256(reinterpret_cast<const __m256i*>(xp));
+        const __m256i x_odd = _mm256_load_si256(reinterpret_cast<const __m256i*>(xp + 32));
+        const __m256i lanes = _mm256_setr_epi32(2 * p, 2 * p, 2 * p, 2 * p, 2 * p + 1, 2 * p + 1, 2 * p + 1, 2 * p + 1);
+        const bool pair = chunk + 1 < chunks;  // a lone last chunk reads 16 bytes, never past the row
+        for (int j = 0; j < kRows; ++j) {
+          const uint8_t* nib = m.data + (r + j) * l.row_bytes + offset + 4 * stored + 16 * chunk;
+          const __m256i w = pair ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(nib))
+                                 : _mm256_set_m128i(_mm_setzero_si128(), _mm_loadu_si128(reinterpret_cast<const __m128i*>(nib)));
+          const __m256i lo = _mm256_and_si256(w, low4), hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
+          const __m256i pairs16 = _mm256_add_epi16(_mm256_maddubs_epi16(lo, x_even), _mm256_maddubs_epi16(hi, x_odd));
+          const __m256 sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs16, ones));
+          acc[j] = _mm256_fmadd_ps(sums, _mm256_permutevar8x32_ps(chunk_scale[j], lanes), acc[j]);
+        }
       }
     }
-    for (int j = 0; j < kRows; ++j) {
-      const uint8_t* block = m.data + (r + j) * l.row_bytes + b * block_bytes;
-      acc[j] = _mm256_fmadd_ps(_mm256_add_ps(dot[j][0], dot[j][1]), _mm256_set1_ps(load_half(block)), acc[j]);
-      acc[j] = _mm256_fmadd_ps(xsum, _mm256_set1_ps(load_half(block + 2)), acc[j]);
-    }
   }
-  float tail[kRows] = {};
-  for (uint64_t c = full_blocks * group; c < m.cols; ++c) {  // a last, partial block, value by value
-    const uint64_t i = c - full_blocks * group;
-    for (int j = 0; j < kRows; ++j) {
-      const uint8_t* block = m.data + (r + j) * l.row_bytes + full_blocks * block_bytes;
-      const uint8_t byte = block[quant::kI4BlockHeaderBytes + i / 2];
-      const uint8_t q = (i & 1) ? byte >> 4 : byte & 0x0F;
-      tail[j] += ref::dequant_i4(q, load_half(block), load_half(block + 2)) * x[c];
-    }
+  for (int j = 0; j < kRows; ++j) {
+    const uint8_t* row = m.data + (r + j) * l.row_bytes;
+    y[r + j] = horizontal_sum(_mm256_add_ps(acc[j], min_acc[j])) +
+               (full_groups < groups ? i4_partial_group(m, s, row) : 0.0f);
   }
-  for (int j = 0; j < kRows; ++j) y[r + j] = horizontal_sum(acc[j]) + tail[j];
 }
 
 }  // namespace
 
-bool matvec_rows(const ref::WeightMatrix& m, const float* x, float* y, uint64_t row_begin, uint64_t row_end) {
+bool matvec_rows(const ref::WeightMatrix& m, const Input& in, float* y, uint64_t row_begin, uint64_t row_end) {
   const quant::MatrixLayout l = quant::matrix_layout(m.format, m.rows, m.cols, m.group);
+  const float* x = in.x;
   switch (m.format) {
     case Format::F32:
       f32_rows(reinterpret_cast<const float*>(m.data), m.cols, x, y, row_begin, row_end);
@@ -236,9 +297,11 @@ bool matvec_rows(const ref::WeightMatrix& m, const float* x, float* y, uint64_t 
       for (uint64_t r = row_begin; r < row_end; ++r) y[r] *= ref::i8_row_scale(m.data + l.params_offset, r);
       return true;
     case Format::I4: {
+      if (in.quantized == nullptr) return false;  // x was not prepared (narrower than a group)
+      const I4Shape shape = i4_shape(m, in);
       uint64_t r = row_begin;
-      for (; r + 4 <= row_end; r += 4) i4_rows_block<4>(m, l, x, y, r);
-      for (; r < row_end; ++r) i4_rows_block<1>(m, l, x, y, r);
+      for (; r + 4 <= row_end; r += 4) i4_rows_int8<4>(m, l, shape, y, r);
+      for (; r < row_end; ++r) i4_rows_int8<1>(m, l, shape, y, r);
       return true;
     }
     case Format::U8MinMax: return false;
@@ -251,7 +314,7 @@ bool matvec_rows(const ref::WeightMatrix& m, const float* x, float* y, uint64_t 
 #else  // not x86-64: the path does not exist here
 
 namespace rwkv_edge::gemv::avx2 {
-bool matvec_rows(const ref::WeightMatrix&, const float*, float*, uint64_t, uint64_t) { return false; }
+bool matvec_rows(const ref::WeightMatrix&, const Input&, float*, uint64_t, uint64_t) { return false; }
 }  // namespace rwkv_edge::gemv::avx2
 
 #endif

@@ -143,15 +143,15 @@ inline void load_nibbles16(const uint8_t* p, float32x4_t v[4]) {
   v[3] = vcvtq_f32_u32(vmovl_high_u16(hi));
 }
 
-// I4: per block, y += scale * (q . x) + min * sum(x).
+// I4: per group, y += scale * (q . x) + min * sum(x); kRows rows share each x load.
 template <int kRows>
 void i4_rows_block(const ref::WeightMatrix& m, const quant::MatrixLayout& l, const float* x, float* y, uint64_t r) {
-  const uint64_t group = m.group, block_bytes = quant::kI4BlockHeaderBytes + group / 2;
-  const uint64_t full_blocks = m.cols / group;
+  const uint64_t group = m.group, groups = (m.cols + group - 1) / group, full_groups = m.cols / group;
   float32x4_t acc[kRows];
   for (int j = 0; j < kRows; ++j) acc[j] = vdupq_n_f32(0.0f);
-  for (uint64_t b = 0; b < full_blocks; ++b) {
-    const float* xb = x + b * group;
+  for (uint64_t g = 0; g < full_groups; ++g) {
+    const quant::I4GroupOffsets o = quant::i4_group_offsets(g, groups, m.group);
+    const float* xb = x + g * group;
     float32x4_t dot[kRows][2], xsum = vdupq_n_f32(0.0f);
     for (int j = 0; j < kRows; ++j) dot[j][0] = dot[j][1] = vdupq_n_f32(0.0f);
     for (uint64_t c = 0; c < group; c += 16) {
@@ -160,25 +160,28 @@ void i4_rows_block(const ref::WeightMatrix& m, const quant::MatrixLayout& l, con
       xsum = vaddq_f32(xsum, vaddq_f32(vaddq_f32(xv[0], xv[1]), vaddq_f32(xv[2], xv[3])));
       for (int j = 0; j < kRows; ++j) {
         float32x4_t w[4];
-        load_nibbles16(m.data + (r + j) * l.row_bytes + b * block_bytes + quant::kI4BlockHeaderBytes + c / 2, w);
+        load_nibbles16(m.data + (r + j) * l.row_bytes + o.nibbles + c / 2, w);
         dot[j][0] = vfmaq_f32(vfmaq_f32(dot[j][0], w[0], xv[0]), w[2], xv[2]);
         dot[j][1] = vfmaq_f32(vfmaq_f32(dot[j][1], w[1], xv[1]), w[3], xv[3]);
       }
     }
     for (int j = 0; j < kRows; ++j) {
-      const uint8_t* block = m.data + (r + j) * l.row_bytes + b * block_bytes;
-      acc[j] = vfmaq_n_f32(acc[j], vaddq_f32(dot[j][0], dot[j][1]), load_half(block));
-      acc[j] = vfmaq_n_f32(acc[j], xsum, load_half(block + 2));
+      const uint8_t* row = m.data + (r + j) * l.row_bytes;
+      acc[j] = vfmaq_n_f32(acc[j], vaddq_f32(dot[j][0], dot[j][1]), load_half(row + o.scale));
+      acc[j] = vfmaq_n_f32(acc[j], xsum, load_half(row + o.min));
     }
   }
   float tail[kRows] = {};
-  for (uint64_t c = full_blocks * group; c < m.cols; ++c) {  // a last, partial block, value by value
-    const uint64_t i = c - full_blocks * group;
+  if (full_groups < groups) {  // a last, partial group, value by value
+    const quant::I4GroupOffsets o = quant::i4_group_offsets(full_groups, groups, m.group);
     for (int j = 0; j < kRows; ++j) {
-      const uint8_t* block = m.data + (r + j) * l.row_bytes + full_blocks * block_bytes;
-      const uint8_t byte = block[quant::kI4BlockHeaderBytes + i / 2];
-      const uint8_t q = (i & 1) ? byte >> 4 : byte & 0x0F;
-      tail[j] += ref::dequant_i4(q, load_half(block), load_half(block + 2)) * x[c];
+      const uint8_t* row = m.data + (r + j) * l.row_bytes;
+      const float s = load_half(row + o.scale), mn = load_half(row + o.min);
+      for (uint64_t c = full_groups * group; c < m.cols; ++c) {
+        const uint64_t i = c - full_groups * group;
+        const uint8_t byte = row[o.nibbles + i / 2];
+        tail[j] += ref::dequant_i4((i & 1) ? byte >> 4 : byte & 0x0F, s, mn) * x[c];
+      }
     }
   }
   for (int j = 0; j < kRows; ++j) y[r + j] = vaddvq_f32(acc[j]) + tail[j];

@@ -54,25 +54,25 @@ void dequantize_span(const WeightMatrix& m, const quant::MatrixLayout& l, uint64
       return;
     }
     case Format::I4: {
-      const uint64_t block_bytes = quant::kI4BlockHeaderBytes + m.group / 2;
+      const uint64_t groups = (m.cols + m.group - 1) / m.group;
       uint64_t c = begin;
-      while (c < end) {  // a block at a time: scale and minimum decoded once, no division per value
-        const uint64_t block_index = c / m.group, first = c - block_index * m.group;
-        const uint8_t* block = q + block_index * block_bytes;
-        const uint8_t* nib = block + quant::kI4BlockHeaderBytes;
-        const float s = half_to_float(load_u16(block)), mn = half_to_float(load_u16(block + 2));
-        const uint64_t last = end - block_index * m.group < m.group ? end - block_index * m.group : m.group;
-        float* o = out + (c - begin) - first;
+      while (c < end) {  // a group at a time: scale and minimum decoded once, no division per value
+        const uint64_t g = c / m.group, first = c - g * m.group;
+        const quant::I4GroupOffsets o = quant::i4_group_offsets(g, groups, m.group);
+        const uint8_t* nib = q + o.nibbles;
+        const float s = half_to_float(load_u16(q + o.scale)), mn = half_to_float(load_u16(q + o.min));
+        const uint64_t last = end - g * m.group < m.group ? end - g * m.group : m.group;
+        float* out_group = out + (c - begin) - first;
         uint64_t j = first;
         if (j & 1) {
-          o[j] = dequant_i4(nib[j >> 1] >> 4, s, mn);
+          out_group[j] = dequant_i4(nib[j >> 1] >> 4, s, mn);
           ++j;
         }
         for (; j + 1 < last; j += 2) {  // a byte holds two values, low nibble first
-          o[j] = dequant_i4(nib[j >> 1] & 0x0F, s, mn);
-          o[j + 1] = dequant_i4(nib[j >> 1] >> 4, s, mn);
+          out_group[j] = dequant_i4(nib[j >> 1] & 0x0F, s, mn);
+          out_group[j + 1] = dequant_i4(nib[j >> 1] >> 4, s, mn);
         }
-        if (j < last) o[j] = dequant_i4(nib[j >> 1] & 0x0F, s, mn);
+        if (j < last) out_group[j] = dequant_i4(nib[j >> 1] & 0x0F, s, mn);
         c += last - first;
       }
       return;

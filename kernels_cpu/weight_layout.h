@@ -15,14 +15,31 @@ enum class Format : uint8_t {
   F16 = 1,        // IEEE half [rows][cols]
   BF16 = 2,       // bfloat16 [rows][cols]
   I8 = 3,         // symmetric per row: int8 q[rows][cols], then bf16 scale[rows]
-  I4 = 4,         // per row, ceil(cols/G) blocks {f16 scale, f16 min, G/2 bytes of nibbles}
+  I4 = 4,         // per row, ceil(cols/G) groups of G values, 8 groups to a superblock:
+                  // {f16 scale[8], f16 min[8], 8 x G/2 bytes of nibbles} (see i4_group_offsets)
   U8MinMax = 5,   // official rwkv int8: uint8 q[rows][cols], then f32 row_min, row_scale[rows], col_min, col_scale[cols]
 };
 // Quantized values come first, so their rows start on the segment's 64-byte
 // alignment; the small per-row/per-column parameters follow unaligned (the
 // kernels load them with memcpy), which saves the padding a header would need.
 
-inline constexpr uint32_t kI4BlockHeaderBytes = 4;
+inline constexpr uint32_t kI4BlockHeaderBytes = 4;  // a group's scale and minimum
+inline constexpr uint64_t kI4SuperGroups = 8;
+
+// Where group g (of `groups` in the row) keeps its parameters and nibbles,
+// as byte offsets from the row's start. Groups are stored 8 to a superblock,
+// parameters first, so a SIMD kernel loads 8 scales, 8 minimums and 4 x G
+// contiguous nibble bytes at a time; the row's last superblock holds the
+// groups left over. Nibbles: value 2i in the low half of byte i, 2i+1 in the high.
+struct I4GroupOffsets {
+  uint64_t scale, min, nibbles;
+};
+constexpr I4GroupOffsets i4_group_offsets(uint64_t g, uint64_t groups, uint32_t group_size) {
+  const uint64_t first = g / kI4SuperGroups * kI4SuperGroups;
+  const uint64_t n = groups - first < kI4SuperGroups ? groups - first : kI4SuperGroups;
+  const uint64_t base = first * (kI4BlockHeaderBytes + group_size / 2), local = g - first;
+  return {base + 2 * local, base + 2 * n + 2 * local, base + 4 * n + local * (group_size / 2)};
+}
 
 struct MatrixLayout {
   uint64_t row_bytes = 0;      // bytes of one row of stored values (rows start at 0)

@@ -127,7 +127,18 @@ std::vector<TableChoice> table_choices(const Graph& g, const QuantStrategy& stra
       tables.insert(op.inputs[0].index);
   for (uint32_t index : tables) {
     const WeightTensor& w = g.weights[index];
-    if (!w.name.ends_with(".weight") || w.shape.size() != 2) continue;  // LoRA factors stay float32
+    if (w.shape.size() != 2) continue;
+    if (!w.name.ends_with(".weight")) {
+      // Low-rank factors (v6/v7 LoRA): float32 in float32 and official-int8
+      // layers; once the layer is quantized, half precision, which halves the ~13% of a
+      // quantized 0.1B step's bytes they are (rwkv.cpp stores them so too).
+      const int64_t layer = block_index(w.name);
+      const Format f = layer >= 0 && layer < static_cast<int64_t>(n_layer) ? layers[static_cast<size_t>(layer)].format
+                                                                            : Format::F32;
+      if (f != Format::F32 && f != Format::U8MinMax)  // the official int8 keeps them float32
+        out.push_back({index, WeightChoice{Format::F16, 0}});
+      continue;
+    }
     if (w.name == "emb.weight") {
       out.push_back({index, emb});
     } else if (w.name == "head.weight") {

@@ -151,17 +151,26 @@ I4Params fit_i4_group(const float* w, uint64_t n) {
   return best;
 }
 
-uint8_t* i4_block(uint8_t* q, const quant::MatrixLayout& l, uint64_t row, uint64_t col, uint32_t group) {
-  return q + row * l.row_bytes + (col / group) * (quant::kI4BlockHeaderBytes + group / 2);
+// The group holding column `col` of `row`.
+struct I4Group {
+  uint8_t* scale;
+  uint8_t* min;
+  uint8_t* nibbles;
+};
+I4Group i4_group(uint8_t* q, const quant::MatrixLayout& l, uint64_t row, uint64_t col, uint32_t group,
+                 uint64_t cols) {
+  uint8_t* r = q + row * l.row_bytes;
+  const quant::I4GroupOffsets o = quant::i4_group_offsets(col / group, (cols + group - 1) / group, group);
+  return {r + o.scale, r + o.min, r + o.nibbles};
 }
 
-void put_i4_params(uint8_t* block, I4Params p) {
-  store_u16(block, p.scale);
-  store_u16(block + 2, p.min);
+void put_i4_params(const I4Group& g, I4Params p) {
+  store_u16(g.scale, p.scale);
+  store_u16(g.min, p.min);
 }
 
-void put_i4_level(uint8_t* block, uint64_t j, uint8_t level) {
-  block[quant::kI4BlockHeaderBytes + j / 2] |= static_cast<uint8_t>(level << ((j & 1) * 4));
+void put_i4_level(const I4Group& g, uint64_t j, uint8_t level) {
+  g.nibbles[j / 2] |= static_cast<uint8_t>(level << ((j & 1) * 4));
 }
 
 void quantize_i4_rtn(const float* w, uint64_t rows, uint64_t cols, uint32_t group, const quant::MatrixLayout& l,
@@ -170,10 +179,10 @@ void quantize_i4_rtn(const float* w, uint64_t rows, uint64_t cols, uint32_t grou
     for (uint64_t c = 0; c < cols; c += group) {
       const uint64_t n = std::min<uint64_t>(group, cols - c);
       const I4Params p = fit_i4_group(w + r * cols + c, n);
-      uint8_t* block = i4_block(q, l, r, c, group);
-      put_i4_params(block, p);
+      const I4Group g = i4_group(q, l, r, c, group, cols);
+      put_i4_params(g, p);
       const float s = half_to_float(p.scale), m = half_to_float(p.min);
-      for (uint64_t j = 0; j < n; ++j) put_i4_level(block, j, i4_level(w[r * cols + c + j], s, m));
+      for (uint64_t j = 0; j < n; ++j) put_i4_level(g, j, i4_level(w[r * cols + c + j], s, m));
     }
 }
 
@@ -268,14 +277,14 @@ QuantizedMatrix quantize_gptq(const float* w, uint64_t rows, uint64_t cols, Form
   auto fit_group = [&](uint64_t r, uint64_t c0) {  // c0: the group's first column
     const uint64_t n = std::min<uint64_t>(group, cols - c0);
     for (uint64_t k = 0; k < n; ++k) span[k] = static_cast<float>(work[r * cols + c0 + k]);
-    put_i4_params(i4_block(out.bytes.data(), l, r, c0, group), fit_i4_group(span.data(), n));
+    put_i4_params(i4_group(out.bytes.data(), l, r, c0, group, cols), fit_i4_group(span.data(), n));
   };
   auto group_params = [&](uint64_t r, uint64_t c, float* scale, float* min) {
-    const uint8_t* block = i4_block(out.bytes.data(), l, r, c, group);
+    const I4Group g = i4_group(out.bytes.data(), l, r, c, group, cols);
     uint16_t v;
-    std::memcpy(&v, block, 2);
+    std::memcpy(&v, g.scale, 2);
     *scale = half_to_float(v);
-    std::memcpy(&v, block + 2, 2);
+    std::memcpy(&v, g.min, 2);
     *min = half_to_float(v);
   };
   if (format == Format::I4 && act_order)
@@ -292,7 +301,7 @@ QuantizedMatrix quantize_gptq(const float* w, uint64_t rows, uint64_t cols, Form
       if (format == Format::I4) {
         group_params(r, c, &s[r], &m[r]);
         const uint8_t level = i4_level(static_cast<float>(row[c]), s[r], m[r]);
-        put_i4_level(i4_block(out.bytes.data(), l, r, c, group), c % group, level);
+        put_i4_level(i4_group(out.bytes.data(), l, r, c, group, cols), c % group, level);
         value = ref::dequant_i4(level, s[r], m[r]);
       } else {
         const float v = s[r] > 0.0f ? std::nearbyint(static_cast<float>(row[c]) / s[r]) : 0.0f;

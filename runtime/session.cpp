@@ -22,6 +22,19 @@ constexpr uint64_t kOnednnMinElements = 64 * 1024;
 // below it the hand-off (about a microsecond) costs more than splitting saves.
 constexpr uint64_t kParallelMinWeights = 4 * 1024;
 
+// The largest scratch any mat-vec's prepared input needs.
+uint64_t input_scratch_bytes(const fb::Model& model) {
+  uint64_t most = 0;
+  for (const fb::Op* op : *model.graph()) {
+    if (op->type() != fb::OpType::MatVec) continue;
+    const fb::Tensor* t = model.tensors()->Get(op->inputs()->Get(0)->index());
+    const uint64_t need = gemv::input_scratch_bytes(static_cast<quant::Format>(t->dtype()), t->shape()->Get(1),
+                                                     t->group_size());
+    most = need > most ? need : most;
+  }
+  return most;
+}
+
 uint32_t count_state_buffers(const fb::Model& model) {
   uint32_t n = 0;
   for (const fb::Buffer* b : *model.arena()->buffers()) n += b->region() == fb::RegionKind::Persistent;
@@ -88,24 +101,54 @@ void bind_onednn(rwkv_edge_session* s) {
 struct MatVecJob {
   const rwkv_edge_session* session;
   const ResolvedOp* op;
+  gemv::Input input;
 };
 
-void matvec_job(void* ctx, uint32_t index, uint32_t count) {
+void matvec_job(const void* ctx, uint32_t index, uint32_t count) {
   const auto& job = *static_cast<const MatVecJob*>(ctx);
   const ResolvedOp& r = *job.op;
   uint64_t begin = 0, end = 0;
   split_rows(r.table.rows, gemv::kRowAlign, index, count, &begin, &end);
-  if (begin < end) gemv::matvec_rows(job.session->kernels, r.table, r.in[1], r.out[0], begin, end);
+  if (begin < end) gemv::matvec_rows(job.session->kernels, r.table, job.input, r.out[0], begin, end);
 }
 
 void run_matvec(rwkv_edge_session* s, const ResolvedOp& r) {
   if (r.onednn.primitive != nullptr && onednn::run_matvec(s->onednn, r.onednn)) return;
+  const gemv::Input input = gemv::prepare_input(s->kernels, r.table, r.in[1], s->input_scratch);
   if (s->pool.size() > 1 && r.table.rows * r.table.cols >= kParallelMinWeights) {
-    MatVecJob job{s, &r};
+    MatVecJob job{s, &r, input};
     s->pool.run(&matvec_job, &job);
     return;
   }
-  gemv::matvec_rows(s->kernels, r.table, r.in[1], r.out[0], 0, r.table.rows);
+  gemv::matvec_rows(s->kernels, r.table, input, r.out[0], 0, r.table.rows);
+}
+
+// A WKV recurrence on heads [first, first + count) only: every operand is
+// per channel, the state per head, so a range is pointer offsets.
+void wkv_heads(const ResolvedOp& r, uint64_t first, uint64_t count) {
+  const uint64_t hs = r.n / static_cast<uint64_t>(r.iparam), o = first * hs, n = count * hs;
+  float* state = r.out[1] + first * hs * hs;
+  if (static_cast<fb::OpType>(r.type) == fb::OpType::Wkv7)
+    ref::wkv7(r.in[0] + o, r.in[1] + o, r.in[2] + o, r.in[3] + o, r.in[4] + o, r.in[5] + o, state, r.out[0] + o, n,
+              count);
+  else
+    ref::wkv5(r.in[0] + o, r.in[1] + o, r.in[2] + o, r.in[3] + o, r.in[4] + o, state, r.out[0] + o, n, count);
+}
+
+void wkv_job(const void* ctx, uint32_t index, uint32_t count) {
+  const ResolvedOp& r = *static_cast<const ResolvedOp*>(ctx);
+  uint64_t begin = 0, end = 0;
+  split_rows(static_cast<uint64_t>(r.iparam), 1, index, count, &begin, &end);
+  if (begin < end) wkv_heads(r, begin, end - begin);
+}
+
+// The state update touches heads x head_size^2 floats a step (the 0.1B shape:
+// 48K per layer), too much to leave on one thread while the others wait.
+void run_wkv(rwkv_edge_session* s, const ResolvedOp& r) {
+  if (s->pool.size() > 1 && r.iparam > 1)
+    s->pool.run(&wkv_job, &r);
+  else
+    wkv_heads(r, 0, static_cast<uint64_t>(r.iparam));
 }
 
 void run_op(rwkv_edge_session* s, const ResolvedOp& r) {
@@ -134,13 +177,7 @@ void run_op(rwkv_edge_session* s, const ResolvedOp& r) {
       ref::wkv4(r.in[0], r.in[1], r.in[2], r.in[3], r.out[1], r.out[2], r.out[3], r.out[0], n);
       break;
     case OpType::Wkv5:
-      ref::wkv5(r.in[0], r.in[1], r.in[2], r.in[3], r.in[4], r.out[1], r.out[0], n,
-                static_cast<size_t>(r.iparam));
-      break;
-    case OpType::Wkv7:
-      ref::wkv7(r.in[0], r.in[1], r.in[2], r.in[3], r.in[4], r.in[5], r.out[1], r.out[0], n,
-                static_cast<size_t>(r.iparam));
-      break;
+    case OpType::Wkv7: run_wkv(s, r); break;
     case OpType::HeadL2Norm: ref::head_l2_norm(r.in[0], r.out[0], n, static_cast<size_t>(r.iparam)); break;
     case OpType::V7KeyMix: ref::v7_key_mix(r.in[0], r.in[1], r.in[2], r.out[0], n); break;
     case OpType::V7Bonus:
@@ -167,8 +204,9 @@ ArenaLayout arena_layout(const fb::Model& model) {
   l.ops_offset = align_up(sizeof(rwkv_edge_session), RWKV_EDGE_ARENA_ALIGNMENT);
   l.inits_offset = l.ops_offset + align_up(uint64_t{model.graph()->size()} * sizeof(ResolvedOp),
                                            RWKV_EDGE_ARENA_ALIGNMENT);
-  l.plan_offset = l.inits_offset + align_up(uint64_t{count_state_buffers(model)} * sizeof(StateInit),
-                                            RWKV_EDGE_ARENA_ALIGNMENT);
+  l.input_scratch_offset = l.inits_offset + align_up(uint64_t{count_state_buffers(model)} * sizeof(StateInit),
+                                                     RWKV_EDGE_ARENA_ALIGNMENT);
+  l.plan_offset = l.input_scratch_offset + align_up(input_scratch_bytes(model), RWKV_EDGE_ARENA_ALIGNMENT);
   l.total = l.plan_offset + model.arena()->total_bytes();
   return l;
 }
@@ -256,6 +294,7 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
   s->arena = base;
   s->arena_bytes = arena_bytes;
   s->plan_base = base + layout.plan_offset;
+  s->input_scratch = base + layout.input_scratch_offset;
   const fb::ArenaPlan& plan = *vm.model->arena();
   s->state = s->plan_base + plan.state_offset();
   s->state_bytes = plan.state_bytes();

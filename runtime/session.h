@@ -1,7 +1,7 @@
 // The session: everything init resolves, laid out at the front of the
 // caller's arena. The planned region (state, activations, scratch) follows it.
 //
-//   arena: [Session][ResolvedOp x n_ops][StateInit x n_state][planned arena ...]
+//   arena: [Session][ResolvedOp x n_ops][StateInit x n_state][mat-vec input scratch][planned arena ...]
 #pragma once
 
 #include <cstdint>
@@ -36,7 +36,7 @@ struct StateInit {
 };
 
 struct ArenaLayout {
-  uint64_t ops_offset, inits_offset, plan_offset, total;
+  uint64_t ops_offset, inits_offset, input_scratch_offset, plan_offset, total;
 };
 
 ArenaLayout arena_layout(const fb::Model& model);
@@ -67,6 +67,7 @@ struct rwkv_edge_session {
   rwkv_edge::onednn::Context onednn;
   bool onednn_live;
   rwkv_edge::cpu::KernelPath kernels;
+  uint8_t* input_scratch;  // gemv::prepare_input's scratch, shared by the mat-vecs in turn
   uint64_t step_weight_bytes;
   rwkv_edge::ThreadPool pool;
 };

@@ -17,13 +17,13 @@ class ThreadPool {
  public:
   static constexpr uint32_t kMaxThreads = RWKV_EDGE_MAX_THREADS;
   // Runs on every thread of the pool: `index` in [0, count); index 0 is the caller.
-  using Job = void (*)(void* ctx, uint32_t index, uint32_t count);
+  using Job = void (*)(const void* ctx, uint32_t index, uint32_t count);
 
   // Creates count - 1 workers (count in [1, kMaxThreads]). False when the
   // system refuses a thread; the pool is then stopped and holds none.
   bool start(uint32_t count);
   // Runs job on all threads and returns when every one has finished.
-  void run(Job job, void* ctx);
+  void run(Job job, const void* ctx);
   void stop();
   uint32_t size() const { return count_; }
 
@@ -39,7 +39,7 @@ class ThreadPool {
   uint32_t count_ = 1;
   uint32_t started_ = 0;  // workers running (count_ - 1 once start() succeeded)
   Job job_ = nullptr;
-  void* ctx_ = nullptr;
+  const void* ctx_ = nullptr;
   std::atomic<uint32_t> generation_{0};  // bumped once per job; workers wait for a change
   std::atomic<uint32_t> pending_{0};     // workers still inside the current job
   std::atomic<bool> quit_{false};

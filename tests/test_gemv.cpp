@@ -7,9 +7,11 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <vector>
 
+#include "float16.h"
 #include "gemv.h"
 #include "quant_strategy.h"
 #include "quantize_matrix.h"
@@ -28,9 +30,12 @@ struct Shape {
   uint64_t rows, cols;
 };
 // Odd sizes on purpose: row counts around the 4/8/16-row blocks, column
-// counts around 8/16-value vectors and 32/64/128-value int4 groups.
+// counts around 8/16-value vectors, 32/64/128-value int4 groups and their
+// superblocks of 8.
 constexpr Shape kShapes[] = {{1, 1},   {3, 5},    {7, 31},   {8, 8},    {9, 33},   {16, 64},
-                             {17, 96}, {33, 127}, {40, 128}, {64, 200}, {65, 257}, {130, 384}};
+                             {17, 96}, {33, 127}, {40, 128}, {64, 200}, {65, 257}, {130, 384},
+                             // several int4 superblocks of 8 groups, a lone last 32-value chunk, a partial group
+                             {9, 288}, {5, 1000}, {20, 1568}};
 
 struct Case {
   Format format;
@@ -69,6 +74,41 @@ test::ModelBytes plan_tiny(const std::string& quant) {
   return test::plan_to_bytes(o.input, o);
 }
 
+// The error rounding x to int8 may add to an I4 row (gemv.h): per 32-value
+// chunk, d/2 times sum |w - min| = sum |q| * scale.
+double activation_rounding_bound(const ref::WeightMatrix& m, const gemv::Input& in, uint64_t row) {
+  if (in.quantized == nullptr) return 0.0;
+  const gemv::QuantizedInputLayout il = gemv::quantized_input_layout(m.cols, m.group);
+  const auto* d = reinterpret_cast<const float*>(in.quantized + il.scale_offset);
+  const uint64_t row_bytes = quant::matrix_layout(m.format, m.rows, m.cols, m.group).row_bytes;
+  const uint64_t groups = (m.cols + m.group - 1) / m.group;
+  double bound = 0.0;
+  for (uint64_t c = 0; c < il.chunks * 32; ++c) {
+    const uint8_t* row_start = m.data + row * row_bytes;
+    const quant::I4GroupOffsets o = quant::i4_group_offsets(c / m.group, groups, m.group);
+    uint16_t scale_bits;
+    std::memcpy(&scale_bits, row_start + o.scale, 2);
+    const uint64_t i = c % m.group;
+    const uint8_t byte = row_start[o.nibbles + i / 2];
+    const uint8_t q = (i & 1) ? byte >> 4 : byte & 0x0F;
+    bound += 0.5 * d[c / 32] * q * std::fabs(half_to_float(scale_bits));
+  }
+  return bound * (1.0 + 1e-5);
+}
+
+// The mat-vec of `path` over rows [begin, end), its input prepared as the session does.
+struct Prepared {
+  std::vector<uint8_t> scratch;
+  gemv::Input input;
+};
+std::unique_ptr<Prepared> prepare(KernelPath path, const ref::WeightMatrix& m, const float* x) {
+  auto p = std::make_unique<Prepared>();
+  p->scratch.resize(gemv::input_scratch_bytes(m.format, m.cols, m.group) + 64);
+  uint8_t* aligned = p->scratch.data() + (64 - reinterpret_cast<uintptr_t>(p->scratch.data()) % 64) % 64;
+  p->input = gemv::prepare_input(path, m, x, aligned);
+  return p;
+}
+
 ref::WeightMatrix view(const planner::QuantizedMatrix& q) {
   return ref::WeightMatrix{q.format, q.bytes.data(), q.rows, q.cols, q.group};
 }
@@ -85,8 +125,8 @@ TEST_CASE("SIMD mat-vecs match the scalar reference on odd shapes and row ranges
     for (const Case& c : kCases)
       for (const Shape& s : kShapes) {
         if (c.format == Format::I4 && s.cols < 2) continue;
-        CAPTURE(cpu::name(path));
-        CAPTURE(c.name);
+        CAPTURE(std::string(cpu::name(path)));
+        CAPTURE(std::string(c.name));
         CAPTURE(s.rows);
         CAPTURE(s.cols);
         const std::vector<float> w = random_values(s.rows * s.cols, static_cast<uint32_t>(s.rows * 977 + s.cols), 1.0f);
@@ -99,11 +139,12 @@ TEST_CASE("SIMD mat-vecs match the scalar reference on odd shapes and row ranges
         // The whole matrix, then three ranges on kRowAlign boundaries; a
         // sentinel shows rows outside a range stay untouched.
         std::vector<float> whole(s.rows, -7.0f), pieces(s.rows + 1, -7.0f);
-        gemv::matvec_rows(path, m, x.data(), whole.data(), 0, s.rows);
+        const auto in = prepare(path, m, x.data());
+        gemv::matvec_rows(path, m, in->input, whole.data(), 0, s.rows);
         for (uint32_t t = 0; t < 3; ++t) {
           uint64_t b = 0, e = 0;
           split_rows(s.rows, gemv::kRowAlign, t, 3, &b, &e);
-          if (b < e) gemv::matvec_rows(path, m, x.data(), pieces.data(), b, e);
+          if (b < e) gemv::matvec_rows(path, m, in->input, pieces.data(), b, e);
         }
         CHECK(pieces[s.rows] == -7.0f);
         for (uint64_t r = 0; r < s.rows; ++r) {
@@ -112,7 +153,8 @@ TEST_CASE("SIMD mat-vecs match the scalar reference on odd shapes and row ranges
           if (c.format == Format::F32 || c.format == Format::U8MinMax) {
             CHECK(whole[r] == expected[r]);  // float32 keeps the reference's order; minmax is the reference
           } else {
-            CHECK(std::fabs(static_cast<double>(whole[r]) - expected[r]) <= order_tolerance(m, x.data(), r));
+            CHECK(std::fabs(static_cast<double>(whole[r]) - expected[r]) <=
+                  order_tolerance(m, x.data(), r) + activation_rounding_bound(m, in->input, r));
           }
         }
       }
@@ -133,7 +175,7 @@ TEST_CASE("the SIMD tolerance is tight enough to catch a wrong weight") {
   std::vector<float> expected(rows), got(rows);
   ref::matvec_weights(view(q), x.data(), expected.data());
   q.bytes[3 * cols + 41] = static_cast<uint8_t>(q.bytes[3 * cols + 41] + 1);
-  gemv::matvec_rows(path, view(q), x.data(), got.data(), 0, rows);
+  gemv::matvec_rows(path, view(q), prepare(path, view(q), x.data())->input, got.data(), 0, rows);
   CHECK(std::fabs(static_cast<double>(got[3]) - expected[3]) > order_tolerance(view(q), x.data(), 3));
 }
 
@@ -161,8 +203,8 @@ TEST_CASE("thread pool: every job runs once on every thread, many times over") {
     std::atomic<uint64_t> calls[8] = {};
     for (int job = 0; job < 2000; ++job)
       pool.run(
-          [](void* ctx, uint32_t index, uint32_t count) {
-            auto* c = static_cast<std::atomic<uint64_t>*>(ctx);
+          [](const void* ctx, uint32_t index, uint32_t count) {
+            auto* c = const_cast<std::atomic<uint64_t>*>(static_cast<const std::atomic<uint64_t>*>(ctx));
             if (index < count) c[index].fetch_add(1);
           },
           calls);
@@ -175,11 +217,18 @@ TEST_CASE("thread pool: every job runs once on every thread, many times over") {
 }
 
 TEST_CASE("sessions: every path and thread count gives the scalar logits (float32 bit for bit)") {
+  const std::vector<uint32_t> tokens = {72, 101, 108, 108, 111, 32, 119};
+  const std::vector<float> fp32 = test::run_logits_on(plan_tiny("fp32"), tokens, 1, RWKV_EDGE_KERNELS_SCALAR);
   for (const char* quant : {"fp32", "int8", "int4"}) {
-    CAPTURE(quant);
+    CAPTURE(std::string(quant));
     const test::ModelBytes model = plan_tiny(quant);
-    const std::vector<uint32_t> tokens = {72, 101, 108, 108, 111, 32, 119};
     const std::vector<float> expected = test::run_logits_on(model, tokens, 1, RWKV_EDGE_KERNELS_SCALAR);
+    // int8 sums in another order only; int4 on AVX2 also rounds x to int8
+    // (gemv.h), which must stay well inside int4's own distance from float32.
+    const float quant_error = test::max_abs_diff(expected, fp32);
+    const float limit = std::strcmp(quant, "fp32") == 0 ? 0.0f
+                        : std::strcmp(quant, "int8") == 0 ? 1e-4f
+                                                          : 0.5f * quant_error;
     for (uint32_t kernels : {RWKV_EDGE_KERNELS_AUTO, RWKV_EDGE_KERNELS_AVX2, RWKV_EDGE_KERNELS_NEON})
       for (uint32_t threads : {1u, 2u, 3u}) {
         if (!cpu::supports(cpu::resolve(static_cast<KernelPath>(kernels), cpu::features()), cpu::features()))
@@ -189,10 +238,10 @@ TEST_CASE("sessions: every path and thread count gives the scalar logits (float3
         const std::vector<float> got = test::run_logits_on(model, tokens, threads, kernels);
         REQUIRE(got.size() == expected.size());
         const float d = test::max_abs_diff(got, expected);
-        if (std::strcmp(quant, "fp32") == 0)
-          CHECK(d == 0.0f);
-        else
-          CHECK(d <= 1e-4f);
+        CHECK(d <= limit);
+        if (threads == 1 && kernels != RWKV_EDGE_KERNELS_AUTO)
+          MESSAGE(std::string(quant) << " " << std::string(rwkv_edge_kernels_name(kernels)) << ": max |logit - scalar| " << d
+                        << " (" << std::string(quant) << " vs float32: " << quant_error << ")");
       }
   }
 }

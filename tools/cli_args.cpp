@@ -98,6 +98,9 @@ RuntimeChoice parse_runtime_choice(const Args& a) {
       throw UsageError("--threads " + std::to_string(n) + " is more than a session's pool holds (" +
                        std::to_string(RWKV_EDGE_MAX_THREADS) + ")");
     c.threads = static_cast<uint32_t>(n);
+    if (c.threads > cores)
+      std::fprintf(stderr, "note: --threads %u is more than this machine's %u cores; rows are split evenly, "
+                   "so a descheduled thread stalls every step\n", c.threads, cores);
   }
   const std::string k = a.get("--kernels", "auto");
   for (uint32_t v = RWKV_EDGE_KERNELS_AUTO; v <= RWKV_EDGE_KERNELS_NEON; ++v)
