@@ -168,3 +168,45 @@ TEST_CASE("bad input: one clear line, non-zero exit, nothing left behind") {
   CHECK(!exists("/tmp/rwkv-edge-cli-none.rwkv.tmp"));
   std::remove(model.c_str());
 }
+
+TEST_CASE("bench --json reports every key of the contract; bad threads and kernels are refused") {
+  const std::string model = "/tmp/rwkv-edge-cli-bench.rwkv";
+  Run r = run("plan " + std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin -o " + model + " --quant int8");
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  r = run("bench " + model + " --json --tokens 8 --prefill 4 --threads 2", true);
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"decode_tok_s", "prefill_tok_s", "model_bytes", "arena_bytes", "peak_rss_bytes",
+                          "heap_allocs_after_init", "bytes_per_token", "mem_bw_gb_s", "roofline_fraction"})
+    CHECK_MESSAGE(j.contains(key), key);
+  CHECK(j["decode_tok_s"].get<double>() > 0.0);
+  CHECK(j["mem_bw_gb_s"].get<double>() > 0.0);
+  CHECK(j["heap_allocs_after_init"].get<uint64_t>() == 0);
+  CHECK(j["threads"].get<uint32_t>() == 2);
+  CHECK(j["model_bytes"].get<uint64_t>() == read_file(model).size());
+  // int8 mat-vecs: about one byte per weight, read every step.
+  CHECK(j["bytes_per_token"].get<uint64_t>() > 400000);
+  CHECK(j["bytes_per_token"].get<uint64_t>() < j["model_bytes"].get<uint64_t>());
+
+  r = run("bench " + model + " --threads 0");
+  CHECK(r.status == 2);
+  CHECK(r.out.find("--threads must be at least 1") != std::string::npos);
+  r = run("bench " + model + " --threads 65");
+  CHECK(r.status == 2);
+  CHECK(r.out.find("more than a session's pool holds") != std::string::npos);
+  r = run("bench " + model + " --kernels sse9");
+  CHECK(r.status == 2);
+  CHECK(r.out.find("--kernels must be") != std::string::npos);
+#if defined(__x86_64__)
+  const std::string missing = "neon";
+#else
+  const std::string missing = "avx2";
+#endif
+  r = run("bench " + model + " --kernels " + missing + " --tokens 1");
+  CHECK(r.status == 1);
+  CHECK_MESSAGE(r.out.find("the " + missing + " kernels need CPU features this machine lacks") != std::string::npos, r.out);
+  r = run("bench " + model + " --kernels scalar --tokens 2 --prefill 0 --json", true);
+  CHECK(r.status == 0);
+  CHECK(nlohmann::json::parse(r.out)["kernels"] == "scalar");
+  std::remove(model.c_str());
+}

@@ -102,6 +102,7 @@ RuntimeChoice parse_runtime_choice(const Args& a) {
       std::fprintf(stderr, "note: --threads %u is more than this machine's %u cores; rows are split evenly, "
                    "so a descheduled thread stalls every step\n", c.threads, cores);
   }
+  c.use_onednn = a.has("--onednn");
   const std::string k = a.get("--kernels", "auto");
   for (uint32_t v = RWKV_EDGE_KERNELS_AUTO; v <= RWKV_EDGE_KERNELS_NEON; ++v)
     if (k == rwkv_edge_kernels_name(v)) {
@@ -109,6 +110,11 @@ RuntimeChoice parse_runtime_choice(const Args& a) {
       return c;
     }
   throw UsageError("--kernels must be auto, scalar, avx2 or neon, got '" + k + "'");
+}
+
+std::set<std::string> with_runtime_switches(std::set<std::string> switches) {
+  switches.insert("--onednn");
+  return switches;
 }
 
 std::set<std::string> with_runtime_options(std::set<std::string> options) {

@@ -42,7 +42,7 @@ double time_steps(ModelSession& model, uint64_t first, uint64_t n) {
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--tokens", "--prefill"}), {"--json"});
+  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--tokens", "--prefill"}), with_runtime_switches({"--json"}));
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   const uint64_t tokens = parse_uint(a.get("--tokens", "128"), "--tokens", 1u << 24);
   const uint64_t prefill = parse_uint(a.get("--prefill", "64"), "--prefill", 1u << 24);
@@ -71,6 +71,7 @@ int cmd_bench(int argc, char** argv) {
     j["model"] = a.positional[0];
     j["threads"] = info.n_threads;
     j["kernels"] = rwkv_edge_kernels_name(info.kernels);
+    j["onednn_ops"] = info.n_onednn_ops;
     j["tokens"] = tokens;
     j["prefill_tokens"] = prefill;
     j["decode_tok_s"] = decode_tok_s;

@@ -11,7 +11,7 @@
 namespace rwkv_edge::cli {
 
 int cmd_logits(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--tokens", "--out", "--mode"}), {});
+  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--tokens", "--out", "--mode"}), with_runtime_switches({}));
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   if (!a.has("--tokens")) throw UsageError("missing --tokens 1,2,3");
   if (!a.has("--out")) throw UsageError("missing --out L.bin");
@@ -42,7 +42,7 @@ int cmd_logits(int argc, char** argv) {
 }
 
 int cmd_predict(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--prompt", "-k", "-n"}), {});
+  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--prompt", "-k", "-n"}), with_runtime_switches({}));
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   if (!a.has("--prompt") || a.get("--prompt").empty()) throw UsageError("missing --prompt TEXT");
   const auto k = static_cast<uint32_t>(parse_uint(a.get("-k", "5"), "-k", 256));

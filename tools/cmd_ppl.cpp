@@ -68,7 +68,7 @@ class ProgressBar {
 }  // namespace
 
 int cmd_ppl(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--file", "--max-bytes"}), {"--json"});
+  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--file", "--max-bytes"}), with_runtime_switches({"--json"}));
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   if (!a.has("--file")) throw UsageError("missing --file TEXT_FILE");
   const uint64_t max_bytes = parse_uint(a.get("--max-bytes", std::to_string(kMaxTextBytes)), "--max-bytes", kMaxTextBytes);

@@ -18,7 +18,8 @@ constexpr const char* kUsage =
     "  ppl M.rwkv --file TEXT [--max-bytes N] [--json] bits per byte and perplexity of a text\n"
     "  bench M.rwkv [--tokens N] [--prefill N] [--json] decode/prefill tok/s, memory, roofline fraction\n"
     "  logits, predict, ppl and bench also take --threads N (default: all cores, at most 64)\n"
-    "  and --kernels auto|scalar|avx2|neon (default auto: the best this CPU runs)\n";
+    "  and --kernels auto|scalar|avx2|neon (default auto: the best this CPU runs), and --onednn\n"
+    "  (float32 mat-vecs through oneDNN; it allocates on every step)\n";
 
 }  // namespace
 

@@ -16,6 +16,7 @@ ModelSession::ModelSession(const std::string& path, const RuntimeChoice& runtime
   rwkv_edge_default_options(&opts);
   opts.n_threads = runtime.threads;
   opts.kernels = runtime.kernels;
+  opts.use_onednn = runtime.use_onednn ? 1 : 0;
   opts.verify_weights = verify_weights ? 1 : 0;
   st = rwkv_edge_init(file_.data(), file_.size(), arena_, need, &opts, &session_);
   if (st.code != RWKV_EDGE_OK) {
