@@ -181,7 +181,10 @@ TEST_CASE("bench --json reports every key of the contract; bad threads and kerne
     CHECK_MESSAGE(j.contains(key), key);
   CHECK(j["decode_tok_s"].get<double>() > 0.0);
   CHECK(j["mem_bw_gb_s"].get<double>() > 0.0);
-  CHECK(j["heap_allocs_after_init"].get<uint64_t>() == 0);
+  if (j["heap_allocs_after_init"].is_null())
+    MESSAGE("skipped: heap allocations are not counted in this (sanitizer) build");
+  else
+    CHECK(j["heap_allocs_after_init"].get<uint64_t>() == 0);
   CHECK(j["threads"].get<uint32_t>() == 2);
   CHECK(j["model_bytes"].get<uint64_t>() == read_file(model).size());
   // int8 mat-vecs: about one byte per weight, read every step.
