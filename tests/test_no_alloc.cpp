@@ -1,50 +1,26 @@
 // Proves the no-heap promise: every allocation function of the process is
-// replaced by a counting one, and nothing may allocate from the end of init
-// through 1,000 steps and a state save/restore.
+// replaced by a counting one (tools/heap_counter.cpp, as `bench` uses), and
+// nothing may allocate from the end of init through 1,000 steps and a state
+// save/restore.
 #include <doctest/doctest.h>
 
-#include <atomic>
+#include <cstdio>
 #include <cstdlib>
-#include <new>
 
+#include "heap_counter.h"
 #include "quant_strategy.h"
 #include "test_support.h"
 
-extern "C" {
-void* __libc_malloc(size_t);
-void* __libc_calloc(size_t, size_t);
-void* __libc_realloc(void*, size_t);
-void* __libc_memalign(size_t, size_t);
-void __libc_free(void*);
-}
-
-namespace {
-std::atomic<long> g_allocations{0};
-}
-
-extern "C" {
-void* malloc(size_t n) { ++g_allocations; return __libc_malloc(n); }
-void* calloc(size_t a, size_t b) { ++g_allocations; return __libc_calloc(a, b); }
-void* realloc(void* p, size_t n) { ++g_allocations; return __libc_realloc(p, n); }
-void free(void* p) { __libc_free(p); }
-void* aligned_alloc(size_t a, size_t n) { ++g_allocations; return __libc_memalign(a, n); }
-void* memalign(size_t a, size_t n) { ++g_allocations; return __libc_memalign(a, n); }
-int posix_memalign(void** out, size_t a, size_t n) {
-  ++g_allocations;
-  *out = __libc_memalign(a, n);
-  return *out ? 0 : 12;
-}
-}
-void* operator new(size_t n) { ++g_allocations; if (void* p = __libc_malloc(n ? n : 1)) return p; throw std::bad_alloc(); }
-void* operator new[](size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { __libc_free(p); }
-void operator delete[](void* p) noexcept { __libc_free(p); }
-void operator delete(void* p, size_t) noexcept { __libc_free(p); }
-void operator delete[](void* p, size_t) noexcept { __libc_free(p); }
-
 using namespace rwkv_edge::test;
 
+
 namespace {
+
+// Sanitizer builds keep their own allocator: nothing is counted there.
+bool counting() {
+  if (!rwkv_edge::cli::heap_counting_available()) MESSAGE("skipped: allocations are not counted in sanitizer builds");
+  return rwkv_edge::cli::heap_counting_available();
+}
 
 long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onednn_ops = nullptr,
                        uint32_t threads = 1) {
@@ -60,7 +36,7 @@ long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onedn
   std::vector<uint8_t> saved(rwkv_edge_state_bytes(s));
   rwkv_edge_info info;
   rwkv_edge_get_info(s, &info);
-  const long before = g_allocations.load();
+  const long before = static_cast<long>(rwkv_edge::cli::heap_allocations());
   const float* logits = nullptr;
   bool ok = true;
   for (uint32_t i = 0; i < 1000; ++i) ok &= rwkv_edge_step(s, (i * 7) % info.vocab_size, &logits).code == RWKV_EDGE_OK;
@@ -69,7 +45,7 @@ long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onedn
   ok &= rwkv_edge_state_restore(s, saved.data(), saved.size()).code == RWKV_EDGE_OK;
   rwkv_edge_state_reset(s);
   ok &= rwkv_edge_step(s, info.vocab_size, &logits).code == RWKV_EDGE_TOKEN_OUT_OF_RANGE;  // error path too
-  const long after = g_allocations.load();
+  const long after = static_cast<long>(rwkv_edge::cli::heap_allocations());
   rwkv_edge_release(s);
   CHECK(ok);
   if (onednn_ops != nullptr) *onednn_ops = info.n_onednn_ops;
@@ -82,12 +58,14 @@ long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onedn
 }  // namespace
 
 TEST_CASE("zero allocations after init: committed v7 mini model") {
+  if (!counting()) return;
   const ModelBytes model = plan_to_bytes(data_path("mini-v7.pth"));
   CHECK(steps_allocations(model, false) == 0);
   CHECK(steps_allocations(model, true) == 0);
 }
 
 TEST_CASE("zero allocations after init: every weight format (v6 mini, mixed strategy)") {
+  if (!counting()) return;
   rwkv_edge::planner::PlanOptions o;
   o.quant.segments = rwkv_edge::planner::parse_strategy("int4 *1 -> int8");
   o.quant.head = rwkv_edge::planner::parse_weight_choice("int8-minmax");
@@ -98,6 +76,7 @@ TEST_CASE("zero allocations after init: every weight format (v6 mini, mixed stra
 }
 
 TEST_CASE("zero allocations after init on a model with oneDNN-sized matrices (shared random v5)") {
+  if (!counting()) return;
   if (!shared_available()) return;
   const ModelBytes model = plan_to_bytes(shared_path("random/rand-v5.pth"));
   CHECK(steps_allocations(model, false) == 0);  // the default path
@@ -110,6 +89,7 @@ TEST_CASE("zero allocations after init on a model with oneDNN-sized matrices (sh
 }
 
 TEST_CASE("zero allocations after init with the thread pool splitting every mat-vec (tiny-rwkv-5v2)") {
+  if (!counting()) return;
   for (const char* quant : {"fp32", "int8", "int4"}) {
     rwkv_edge::planner::PlanOptions o;
     o.quant.segments = {{rwkv_edge::planner::parse_weight_choice(quant), 0}};
@@ -125,4 +105,14 @@ TEST_CASE("zero allocations after init with the thread pool splitting every mat-
     const ModelBytes model = plan_to_bytes(std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin", o);
     CHECK(steps_allocations(model, false, nullptr, 3) == 0);
   }
+}
+
+TEST_CASE("the counter sees malloc and new, so a zero below means something") {
+  if (!counting()) return;
+  const uint64_t before = rwkv_edge::cli::heap_allocations();
+  void* volatile p = std::malloc(24);
+  std::free(p);
+  int* volatile q = new int[100];
+  delete[] q;
+  CHECK(rwkv_edge::cli::heap_allocations() - before >= 2);
 }
