@@ -12,6 +12,9 @@ namespace {
 
 constexpr uint64_t kAlign = RWKV_EDGE_ARENA_ALIGNMENT;
 
+// Matches the runtime's kMaxMatVecBatch (runtime/matvec_batches.h).
+constexpr size_t kMaxMatVecRun = 16;
+
 uint64_t bytes_of(const GraphBuffer& b) { return align_up(b.numel * sizeof(float), kAlign); }
 
 struct Interval {
@@ -35,6 +38,26 @@ ArenaPlanResult plan_arena(Graph& g, uint64_t scratch_bytes) {
     for (uint32_t out : g.ops[t].outputs) life[out].touch(static_cast<int64_t>(t));
   }
   life[g.logits].touch(end_of_step);  // read by the caller after the step
+
+  // The runtime runs consecutive mat-vecs that do not feed each other as one
+  // job (runtime/matvec_batches.h), all at once: their inputs and outputs
+  // must not share memory, so every one lives until the run's last op.
+  for (size_t t = 0; t < g.ops.size();) {
+    size_t end = t + 1;
+    auto is_matvec = [&](size_t i) { return g.ops[i].type == fb::OpType::MatVec && !g.ops[i].inputs[1].weight; };
+    if (is_matvec(t))
+      while (end < g.ops.size() && end - t < kMaxMatVecRun && is_matvec(end)) {
+        bool feeds = false;
+        for (size_t m = t; m < end; ++m) feeds |= g.ops[end].inputs[1].index == g.ops[m].outputs[0];
+        if (feeds) break;
+        ++end;
+      }
+    for (size_t m = t; m < end && is_matvec(t); ++m) {
+      life[g.ops[m].inputs[1].index].touch(static_cast<int64_t>(end - 1));
+      life[g.ops[m].outputs[0]].touch(static_cast<int64_t>(end - 1));
+    }
+    t = end;
+  }
 
   // Union-find of buffers that share memory through in-place ops.
   std::vector<uint32_t> root(n);

@@ -23,23 +23,35 @@ void build_v7(GraphBuilder& b, const ModelDims& d, const BuildOptions& o) {
       return b.op(OpType::MulAdd, {xn, dx, b.vec(a + "x_" + what)}, C, L + "att.x" + what);
     };
     const Operand xr = mix("r"), xw = mix("w"), xk = mix("k"), xv = mix("v"), xa = mix("a"), xg = mix("g");
-    auto lora = [&](const Operand& in, const char* m1, const char* m2, OpType act, const std::string& tag) {
-      Operand h = b.matvec(b.weight_transposed(a + m1), in, L + "att." + tag + "_h");
-      if (act != OpType::Copy) h = b.unary(act, h, L + "att." + tag + "_t");
+    // The mat-vecs that read only the mixes come first, then the LoRA second
+    // halves: the runtime runs consecutive independent mat-vecs as one
+    // thread-pool job, so this order costs 3 hand-offs where 10 were paid.
+    auto lora_in = [&](const char* m1, const Operand& in, const std::string& tag) {
+      return b.matvec(b.weight_transposed(a + m1), in, L + "att." + tag + "_h");
+    };
+    auto lora_out = [&](const char* m2, const Operand& h, const std::string& tag) {
       return b.matvec(b.weight_transposed(a + m2), h, L + "att." + tag + "_d");
     };
     const Operand r = b.matvec(b.weight(a + "receptance.weight", {C, C}), xr, L + "att.r");
-    const Operand w_raw = lora(xw, "w1", "w2", OpType::Tanh, "w");
+    const Operand w_h = lora_in("w1", xw, "w");
     Operand k = b.matvec(b.weight(a + "key.weight", {C, C}), xk, L + "att.k");
     Operand v = b.matvec(b.weight(a + "value.weight", {C, C}), xv, L + "att.v");
-    const Operand aa = b.unary(OpType::Sigmoid, b.binary(OpType::Add, b.vec(a + "a0"), lora(xa, "a1", "a2", OpType::Copy, "a"), L + "att.a_s"), L + "att.a");
-    const Operand g = lora(xg, "g1", "g2", OpType::Sigmoid, "g");
+    const Operand a_h = lora_in("a1", xa, "a");
+    const Operand g_h = lora_in("g1", xg, "g");
+    const Operand v_h = i == 0 ? Operand{} : lora_in("v1", xv, "v");  // layer 0 has no value residual
+    const Operand w_t = b.unary(OpType::Tanh, w_h, L + "att.w_t");
+    const Operand g_t = b.unary(OpType::Sigmoid, g_h, L + "att.g_t");
+    const Operand w_raw = lora_out("w2", w_t, "w");
+    const Operand a_d = lora_out("a2", a_h, "a");
+    const Operand g = lora_out("g2", g_t, "g");
+    const Operand v_d = i == 0 ? Operand{} : lora_out("v2", v_h, "v");
+    const Operand aa = b.unary(OpType::Sigmoid, b.binary(OpType::Add, b.vec(a + "a0"), a_d, L + "att.a_s"), L + "att.a");
     const Operand kk = b.op(OpType::HeadL2Norm, {b.binary(OpType::Mul, k, b.vec(a + "k_k"), L + "att.kk_raw")}, C, L + "att.kk", {H});
     k = b.op(OpType::V7KeyMix, {k, aa, b.vec(a + "k_a")}, C, L + "att.kmix");
     if (i == 0) {
       v_first = v;
     } else {
-      const Operand gate = b.unary(OpType::Sigmoid, b.binary(OpType::Add, b.vec(a + "v0"), lora(xv, "v1", "v2", OpType::Copy, "v"), L + "att.vg_s"), L + "att.vg");
+      const Operand gate = b.unary(OpType::Sigmoid, b.binary(OpType::Add, b.vec(a + "v0"), v_d, L + "att.vg_s"), L + "att.vg");
       v = b.op(OpType::MulAdd, {v, b.binary(OpType::Sub, v_first, v, L + "att.vd"), gate}, C, L + "att.vmix");
     }
     const Operand w = b.unary(OpType::V7Decay, b.binary(OpType::Add, b.vec(a + "w0"), w_raw, L + "att.w_s"), L + "att.w");

@@ -4,6 +4,7 @@
 #include <new>
 
 #include "gemv.h"
+#include "matvec_batches.h"
 #include "reference_ops.h"
 
 #if defined(_OPENMP)
@@ -21,19 +22,6 @@ constexpr uint64_t kOnednnMinElements = 64 * 1024;
 // Mat-vecs smaller than this many weights run on the calling thread alone:
 // below it the hand-off (about a microsecond) costs more than splitting saves.
 constexpr uint64_t kParallelMinWeights = 4 * 1024;
-
-// The largest scratch any mat-vec's prepared input needs.
-uint64_t input_scratch_bytes(const fb::Model& model) {
-  uint64_t most = 0;
-  for (const fb::Op* op : *model.graph()) {
-    if (op->type() != fb::OpType::MatVec) continue;
-    const fb::Tensor* t = model.tensors()->Get(op->inputs()->Get(0)->index());
-    const uint64_t need = gemv::input_scratch_bytes(static_cast<quant::Format>(t->dtype()), t->shape()->Get(1),
-                                                     t->group_size());
-    most = need > most ? need : most;
-  }
-  return most;
-}
 
 uint32_t count_state_buffers(const fb::Model& model) {
   uint32_t n = 0;
@@ -151,6 +139,36 @@ void run_wkv(rwkv_edge_session* s, const ResolvedOp& r) {
     wkv_heads(r, 0, static_cast<uint64_t>(r.iparam));
 }
 
+// Mat-vecs that read none of each other's outputs (matvec_batches.h): every
+// thread takes its rows of each, one hand-off for all.
+struct BatchJob {
+  const rwkv_edge_session* session;
+  const ResolvedOp* ops;
+  uint32_t count;
+  gemv::Input inputs[kMaxMatVecBatch];
+};
+
+void batch_job(const void* ctx, uint32_t index, uint32_t count) {
+  const auto& job = *static_cast<const BatchJob*>(ctx);
+  for (uint32_t k = 0; k < job.count; ++k) {
+    const ResolvedOp& r = job.ops[k];
+    uint64_t begin = 0, end = 0;
+    split_rows(r.table.rows, gemv::kRowAlign, index, count, &begin, &end);
+    if (begin < end) gemv::matvec_rows(job.session->kernels, r.table, job.inputs[k], r.out[0], begin, end);
+  }
+}
+
+void run_matvec_batch(rwkv_edge_session* s, const ResolvedOp* ops, uint32_t count) {
+  BatchJob job{s, ops, count, {}};
+  uint8_t* scratch = s->input_scratch;
+  for (uint32_t k = 0; k < count; ++k) {
+    const ref::WeightMatrix& m = ops[k].table;
+    job.inputs[k] = gemv::prepare_input(s->kernels, m, ops[k].in[1], scratch);
+    scratch += align_up(gemv::input_scratch_bytes(m.format, m.cols, m.group), 64);
+  }
+  s->pool.run(&batch_job, &job);
+}
+
 void run_op(rwkv_edge_session* s, const ResolvedOp& r) {
   using fb::OpType;
   const auto n = static_cast<size_t>(r.n);
@@ -206,7 +224,8 @@ ArenaLayout arena_layout(const fb::Model& model) {
                                            RWKV_EDGE_ARENA_ALIGNMENT);
   l.input_scratch_offset = l.inits_offset + align_up(uint64_t{count_state_buffers(model)} * sizeof(StateInit),
                                                      RWKV_EDGE_ARENA_ALIGNMENT);
-  l.plan_offset = l.input_scratch_offset + align_up(input_scratch_bytes(model), RWKV_EDGE_ARENA_ALIGNMENT);
+  const uint64_t scratch = plan_matvec_batches(model, [](uint32_t, uint32_t) {});
+  l.plan_offset = l.input_scratch_offset + align_up(scratch, RWKV_EDGE_ARENA_ALIGNMENT);
   l.total = l.plan_offset + model.arena()->total_bytes();
   return l;
 }
@@ -217,9 +236,15 @@ rwkv_edge_status step_observed(rwkv_edge_session* s, uint32_t token, OpObserver 
     return make_status(RWKV_EDGE_TOKEN_OUT_OF_RANGE, "token %u is outside the vocabulary (size %u)",
                        token, s->vocab);
   s->token = token;
-  for (uint32_t i = 0; i < s->n_ops; ++i) {
-    if (before_op != nullptr) before_op(ctx, i, s->ops[i]);
-    run_op(s, s->ops[i]);
+  for (uint32_t i = 0; i < s->n_ops;) {
+    const uint32_t size = s->ops[i].batch;  // >= 1 at a batch's first op
+    if (before_op != nullptr)
+      for (uint32_t k = i; k < i + size; ++k) before_op(ctx, k, s->ops[k]);
+    if (size == 1)
+      run_op(s, s->ops[i]);
+    else
+      run_matvec_batch(s, s->ops + i, size);
+    i += size;
   }
   return ok_status();
 }
@@ -303,6 +328,12 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
   s->ops = reinterpret_cast<ResolvedOp*>(base + layout.ops_offset);
   s->n_ops = vm.model->graph()->size();
   for (uint32_t i = 0; i < s->n_ops; ++i) resolve_op(s, *vm.model->graph()->Get(i), &s->ops[i]);
+  // Batches need threads to share and leave oneDNN-bound mat-vecs alone.
+  if (opts.n_threads > 1 && !opts.use_onednn)
+    plan_matvec_batches(*vm.model, [s](uint32_t first, uint32_t size) {
+      s->ops[first].batch = static_cast<uint16_t>(size);
+      for (uint32_t k = first + 1; k < first + size; ++k) s->ops[k].batch = 0;
+    });
 
   s->state_inits = reinterpret_cast<StateInit*>(base + layout.inits_offset);
   const auto& buffers = *plan.buffers();

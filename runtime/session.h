@@ -26,6 +26,7 @@ struct ResolvedOp {
   const float* in[kMaxOpInputs] = {};
   float* out[kMaxOpOutputs] = {};
   onednn::MatVec onednn;  // primitive == nullptr: reference kernel
+  uint16_t batch = 1;     // ops from this one on that run as one job (matvec_batches.h); 0 inside a batch
 };
 
 struct StateInit {
@@ -67,7 +68,7 @@ struct rwkv_edge_session {
   rwkv_edge::onednn::Context onednn;
   bool onednn_live;
   rwkv_edge::cpu::KernelPath kernels;
-  uint8_t* input_scratch;  // gemv::prepare_input's scratch, shared by the mat-vecs in turn
+  uint8_t* input_scratch;  // gemv::prepare_input's scratch, side by side for a batch's members
   uint64_t step_weight_bytes;
   rwkv_edge::ThreadPool pool;
 };

@@ -4,15 +4,19 @@
 // path and thread count.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <numeric>
 #include <random>
 #include <vector>
 
 #include "float16.h"
 #include "gemv.h"
+#include "matvec_batches.h"
+#include "model_verifier.h"
 #include "quant_strategy.h"
 #include "quantize_matrix.h"
 #include "test_support.h"
@@ -257,6 +261,29 @@ TEST_CASE("a forced kernel path the CPU lacks, or a bad thread count, is refused
   st = test::try_init(model, 1, 99);
   CHECK(st.code == RWKV_EDGE_INVALID_ARGUMENT);
   CHECK(test::try_init(model, RWKV_EDGE_MAX_THREADS, RWKV_EDGE_KERNELS_SCALAR).code == RWKV_EDGE_OK);
+}
+
+
+TEST_CASE("mat-vec batches: a v7 layer's mix-reading mat-vecs run as one job, dependent ones never") {
+  const test::ModelBytes bytes = test::plan_to_bytes(test::data_path("mini-v7.pth"));
+  VerifiedModel vm;
+  REQUIRE(verify_model(bytes.data(), bytes.size, false, &vm).code == RWKV_EDGE_OK);
+  const auto& g = *vm.model->graph();
+  std::vector<uint32_t> sizes;
+  plan_matvec_batches(*vm.model, [&](uint32_t first, uint32_t size) {
+    CHECK(first == std::accumulate(sizes.begin(), sizes.end(), 0u));
+    sizes.push_back(size);
+    // No member reads a buffer another member writes.
+    for (uint32_t a = first; a < first + size; ++a)
+      for (uint32_t b = first; b < first + size; ++b)
+        if (a != b) CHECK(g.Get(a)->inputs()->Get(1)->index() != g.Get(b)->outputs()->Get(0));
+  });
+  // Layer 0: r, w1, k, v, a1, g1, then w2, a2, g2; layer 1 adds v1 and v2.
+  CHECK(std::count(sizes.begin(), sizes.end(), 6u) == 1);
+  CHECK(std::count(sizes.begin(), sizes.end(), 3u) == 1);
+  CHECK(std::count(sizes.begin(), sizes.end(), 7u) == 1);
+  CHECK(std::count(sizes.begin(), sizes.end(), 4u) == 1);
+  CHECK(std::accumulate(sizes.begin(), sizes.end(), 0u) == g.size());
 }
 
 }  // namespace rwkv_edge
