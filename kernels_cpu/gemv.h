@@ -38,7 +38,8 @@ struct Input {
 };
 
 // Scratch bytes prepare_input may need for a matrix of this format and
-// width, on any path (the arena is sized before the path is chosen).
+// width, on any path (the arena is sized before the path is chosen); a
+// multiple of 64, so scratch areas laid side by side stay aligned.
 uint64_t input_scratch_bytes(quant::Format format, uint64_t cols, uint32_t group);
 // `scratch` is 64-byte aligned with input_scratch_bytes(...) bytes.
 Input prepare_input(cpu::KernelPath path, const ref::WeightMatrix& m, const float* x, uint8_t* scratch);

@@ -161,17 +161,10 @@ RWKV_EDGE_AVX2 void dense_rows(const ref::WeightMatrix& m, const quant::MatrixLa
   for (; r < end; ++r) dot_rows<Load, 1>(m.data + r * l.row_bytes, l.row_bytes, m.cols, x, y + r);
 }
 
-RWKV_EDGE_AVX2 float load_half(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
-}
-
 // What every I4 row shares, worked out once per call (divisions are slow
 // enough to show when paid per row of a 65536-row head).
 struct I4Shape {
   uint64_t group, group_bytes, chunks_per_group, groups, full_groups;
-  quant::I4GroupOffsets partial;  // the last group's place when it is partial
   const int8_t* xq;
   const float* xd;
   const float* xsum;
@@ -185,25 +178,12 @@ I4Shape i4_shape(const ref::WeightMatrix& m, const Input& in) {
   s.chunks_per_group = m.group / 32;
   s.groups = (m.cols + m.group - 1) / m.group;
   s.full_groups = m.cols / m.group;
-  s.partial = quant::i4_group_offsets(s.full_groups, s.groups, m.group);
   const gemv::QuantizedInputLayout il = gemv::quantized_input_layout(m.cols, m.group);
   s.xq = reinterpret_cast<const int8_t*>(in.quantized);
   s.xd = reinterpret_cast<const float*>(in.quantized + il.scale_offset);
   s.xsum = reinterpret_cast<const float*>(in.quantized + il.sum_offset);
   s.x = in.x;
   return s;
-}
-
-// The last, partial group of an I4 row, value by value in float.
-float i4_partial_group(const ref::WeightMatrix& m, const I4Shape& s, const uint8_t* row) {
-  const float scale = load_half(row + s.partial.scale), mn = load_half(row + s.partial.min);
-  float sum = 0.0f;
-  for (uint64_t c = s.full_groups * s.group; c < m.cols; ++c) {
-    const uint64_t i = c - s.full_groups * s.group;
-    const uint8_t byte = row[s.partial.nibbles + i / 2];
-    sum += ref::dequant_i4((i & 1) ? byte >> 4 : byte & 0x0F, scale, mn) * s.x[c];
-  }
-  return sum;
 }
 
 // n (<= 8) consecutive halves as floats, the lanes past n zero.
@@ -276,8 +256,9 @@ RWKV_EDGE_AVX2 void i4_rows_int8(const ref::WeightMatrix& m, const quant::Matrix
   }
   for (int j = 0; j < kRows; ++j) {
     const uint8_t* row = m.data + (r + j) * l.row_bytes;
+    // Checked here, where it is known: the call's divisions would show per row of a 65536-row head.
     y[r + j] = horizontal_sum(_mm256_add_ps(acc[j], min_acc[j])) +
-               (full_groups < groups ? i4_partial_group(m, s, row) : 0.0f);
+               (full_groups < groups ? ref::i4_partial_group_dot(m, row, s.x) : 0.0f);
   }
 }
 
@@ -294,7 +275,7 @@ bool matvec_rows(const ref::WeightMatrix& m, const Input& in, float* y, uint64_t
     case Format::BF16: dense_rows<LoadBF16>(m, l, x, y, row_begin, row_end); return true;
     case Format::I8:
       dense_rows<LoadI8>(m, l, x, y, row_begin, row_end);
-      for (uint64_t r = row_begin; r < row_end; ++r) y[r] *= ref::i8_row_scale(m.data + l.params_offset, r);
+      ref::scale_i8_rows(m, y, row_begin, row_end);
       return true;
     case Format::I4: {
       if (in.quantized == nullptr) return false;  // x was not prepared (narrower than a group)

@@ -171,20 +171,9 @@ void i4_rows_block(const ref::WeightMatrix& m, const quant::MatrixLayout& l, con
       acc[j] = vfmaq_n_f32(acc[j], xsum, load_half(row + o.min));
     }
   }
-  float tail[kRows] = {};
-  if (full_groups < groups) {  // a last, partial group, value by value
-    const quant::I4GroupOffsets o = quant::i4_group_offsets(full_groups, groups, m.group);
-    for (int j = 0; j < kRows; ++j) {
-      const uint8_t* row = m.data + (r + j) * l.row_bytes;
-      const float s = load_half(row + o.scale), mn = load_half(row + o.min);
-      for (uint64_t c = full_groups * group; c < m.cols; ++c) {
-        const uint64_t i = c - full_groups * group;
-        const uint8_t byte = row[o.nibbles + i / 2];
-        tail[j] += ref::dequant_i4((i & 1) ? byte >> 4 : byte & 0x0F, s, mn) * x[c];
-      }
-    }
-  }
-  for (int j = 0; j < kRows; ++j) y[r + j] = vaddvq_f32(acc[j]) + tail[j];
+  for (int j = 0; j < kRows; ++j)
+    y[r + j] = vaddvq_f32(acc[j]) +
+               (full_groups < groups ? ref::i4_partial_group_dot(m, m.data + (r + j) * l.row_bytes, x) : 0.0f);
 }
 
 }  // namespace
@@ -199,7 +188,7 @@ bool matvec_rows(const ref::WeightMatrix& m, const float* x, float* y, uint64_t 
     case Format::BF16: dense_rows<LoadBF16>(m, l, x, y, row_begin, row_end); return true;
     case Format::I8:
       dense_rows<LoadI8>(m, l, x, y, row_begin, row_end);
-      for (uint64_t r = row_begin; r < row_end; ++r) y[r] *= ref::i8_row_scale(m.data + l.params_offset, r);
+      ref::scale_i8_rows(m, y, row_begin, row_end);
       return true;
     case Format::I4: {
       uint64_t r = row_begin;

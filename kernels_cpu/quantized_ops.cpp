@@ -86,6 +86,22 @@ float i8_row_scale(const uint8_t* params, uint64_t row) {
   return bfloat16_to_float(load_u16(params + 2 * row));
 }
 
+void scale_i8_rows(const WeightMatrix& m, float* y, uint64_t row_begin, uint64_t row_end) {
+  const uint8_t* params = m.data + quant::matrix_layout(m.format, m.rows, m.cols, m.group).params_offset;
+  for (uint64_t r = row_begin; r < row_end; ++r) y[r] *= i8_row_scale(params, r);
+}
+
+float i4_partial_group_dot(const WeightMatrix& m, const uint8_t* row, const float* x) {
+  const uint64_t groups = (m.cols + m.group - 1) / m.group, full_groups = m.cols / m.group;
+  if (full_groups == groups) return 0.0f;
+  const quant::I4GroupOffsets o = quant::i4_group_offsets(full_groups, groups, m.group);
+  const float s = half_to_float(load_u16(row + o.scale)), mn = half_to_float(load_u16(row + o.min));
+  const uint64_t first = full_groups * m.group;
+  float sum = 0.0f;
+  for (uint64_t c = first; c < m.cols; ++c) sum += dequant_i4(quant::i4_nibble(row + o.nibbles, c - first), s, mn) * x[c];
+  return sum;
+}
+
 void dequantize_row(const WeightMatrix& m, uint64_t row, float* out) {
   const quant::MatrixLayout l = quant::matrix_layout(m.format, m.rows, m.cols, m.group);
   dequantize_span(m, l, row, 0, m.cols, out);

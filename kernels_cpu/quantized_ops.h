@@ -31,6 +31,12 @@ void matvec_weights_rows(const WeightMatrix& m, const float* x, float* y, uint64
 // of 64-byte lines, and bfloat16 has float32's range, so no row underflows.
 // `params` points at the segment's parameters (MatrixLayout::params_offset).
 float i8_row_scale(const uint8_t* params, uint64_t row);
+// y[r] *= row r's I8 scale for r in [row_begin, row_end): SIMD int8 kernels sum unscaled.
+void scale_i8_rows(const WeightMatrix& m, float* y, uint64_t row_begin, uint64_t row_end);
+// Dot product of x[first_col ..] with the last, partial group of I4 row
+// `row` (its bytes), value by value in float; 0 when every group is whole.
+// The SIMD kernels use it for the tail they do not vectorize.
+float i4_partial_group_dot(const WeightMatrix& m, const uint8_t* row, const float* x);
 inline float dequant_i8(int8_t q, float row_scale) { return static_cast<float>(q) * row_scale; }
 inline float dequant_i4(uint8_t q, float scale, float min) { return static_cast<float>(q) * scale + min; }
 // The official package's torch_mm8: ((q + 0.5) * ry * rx + my + mx), operation by operation.

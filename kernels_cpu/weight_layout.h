@@ -31,6 +31,11 @@ inline constexpr uint64_t kI4SuperGroups = 8;
 // parameters first, so a SIMD kernel loads 8 scales, 8 minimums and 4 x G
 // contiguous nibble bytes at a time; the row's last superblock holds the
 // groups left over. Nibbles: value 2i in the low half of byte i, 2i+1 in the high.
+// Value i of a group whose nibbles start at `nibbles`.
+constexpr uint8_t i4_nibble(const uint8_t* nibbles, uint64_t i) {
+  return (i & 1) ? nibbles[i / 2] >> 4 : nibbles[i / 2] & 0x0F;
+}
+
 struct I4GroupOffsets {
   uint64_t scale, min, nibbles;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "matvec_batches.h"
 #include "model_file.h"
 #include "op_signatures.h"
 #include "plan_error.h"
@@ -11,9 +12,6 @@ namespace rwkv_edge::planner {
 namespace {
 
 constexpr uint64_t kAlign = RWKV_EDGE_ARENA_ALIGNMENT;
-
-// Matches the runtime's kMaxMatVecBatch (runtime/matvec_batches.h).
-constexpr size_t kMaxMatVecRun = 16;
 
 uint64_t bytes_of(const GraphBuffer& b) { return align_up(b.numel * sizeof(float), kAlign); }
 
@@ -46,7 +44,7 @@ ArenaPlanResult plan_arena(Graph& g, uint64_t scratch_bytes) {
     size_t end = t + 1;
     auto is_matvec = [&](size_t i) { return g.ops[i].type == fb::OpType::MatVec && !g.ops[i].inputs[1].weight; };
     if (is_matvec(t))
-      while (end < g.ops.size() && end - t < kMaxMatVecRun && is_matvec(end)) {
+      while (end < g.ops.size() && end - t < kMaxMatVecBatch && is_matvec(end)) {
         bool feeds = false;
         for (size_t m = t; m < end; ++m) feeds |= g.ops[end].inputs[1].index == g.ops[m].outputs[0];
         if (feeds) break;

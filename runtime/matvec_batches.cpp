@@ -40,9 +40,7 @@ bool independent(const fb::Model& model, uint32_t first, uint32_t next) {
 uint64_t matvec_input_scratch(const fb::Model& model, const fb::Op& op) {
   if (op.type() != fb::OpType::MatVec) return 0;
   const fb::Tensor* t = model.tensors()->Get(op.inputs()->Get(0)->index());
-  const uint64_t need =
-      gemv::input_scratch_bytes(static_cast<quant::Format>(t->dtype()), t->shape()->Get(1), t->group_size());
-  return (need + 63) & ~uint64_t{63};
+  return gemv::input_scratch_bytes(static_cast<quant::Format>(t->dtype()), t->shape()->Get(1), t->group_size());
 }
 
 uint32_t matvec_batch_size(const fb::Model& model, uint32_t first) {

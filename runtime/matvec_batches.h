@@ -13,7 +13,7 @@ namespace rwkv_edge {
 
 inline constexpr uint32_t kMaxMatVecBatch = 16;
 
-// Scratch one mat-vec's prepared input needs, 64-byte aligned (0 for most formats).
+// Scratch one mat-vec's prepared input needs, a multiple of 64 (0 for most formats).
 uint64_t matvec_input_scratch(const fb::Model& model, const fb::Op& op);
 
 // How many ops from `first` on (at least 1) run as one batch.

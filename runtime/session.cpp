@@ -86,31 +86,6 @@ void bind_onednn(rwkv_edge_session* s) {
   }
 }
 
-struct MatVecJob {
-  const rwkv_edge_session* session;
-  const ResolvedOp* op;
-  gemv::Input input;
-};
-
-void matvec_job(const void* ctx, uint32_t index, uint32_t count) {
-  const auto& job = *static_cast<const MatVecJob*>(ctx);
-  const ResolvedOp& r = *job.op;
-  uint64_t begin = 0, end = 0;
-  split_rows(r.table.rows, gemv::kRowAlign, index, count, &begin, &end);
-  if (begin < end) gemv::matvec_rows(job.session->kernels, r.table, job.input, r.out[0], begin, end);
-}
-
-void run_matvec(rwkv_edge_session* s, const ResolvedOp& r) {
-  if (r.onednn.primitive != nullptr && onednn::run_matvec(s->onednn, r.onednn)) return;
-  const gemv::Input input = gemv::prepare_input(s->kernels, r.table, r.in[1], s->input_scratch);
-  if (s->pool.size() > 1 && r.table.rows * r.table.cols >= kParallelMinWeights) {
-    MatVecJob job{s, &r, input};
-    s->pool.run(&matvec_job, &job);
-    return;
-  }
-  gemv::matvec_rows(s->kernels, r.table, input, r.out[0], 0, r.table.rows);
-}
-
 // A WKV recurrence on heads [first, first + count) only: every operand is
 // per channel, the state per head, so a range is pointer offsets.
 void wkv_heads(const ResolvedOp& r, uint64_t first, uint64_t count) {
@@ -139,17 +114,18 @@ void run_wkv(rwkv_edge_session* s, const ResolvedOp& r) {
     wkv_heads(r, 0, static_cast<uint64_t>(r.iparam));
 }
 
-// Mat-vecs that read none of each other's outputs (matvec_batches.h): every
-// thread takes its rows of each, one hand-off for all.
-struct BatchJob {
+// One mat-vec, or a batch of them that read none of each other's outputs
+// (matvec_batches.h): inputs prepared once, then every thread takes its rows
+// of each, one hand-off for all.
+struct MatVecJob {
   const rwkv_edge_session* session;
   const ResolvedOp* ops;
   uint32_t count;
   gemv::Input inputs[kMaxMatVecBatch];
 };
 
-void batch_job(const void* ctx, uint32_t index, uint32_t count) {
-  const auto& job = *static_cast<const BatchJob*>(ctx);
+void matvec_job(const void* ctx, uint32_t index, uint32_t count) {
+  const auto& job = *static_cast<const MatVecJob*>(ctx);
   for (uint32_t k = 0; k < job.count; ++k) {
     const ResolvedOp& r = job.ops[k];
     uint64_t begin = 0, end = 0;
@@ -158,15 +134,21 @@ void batch_job(const void* ctx, uint32_t index, uint32_t count) {
   }
 }
 
-void run_matvec_batch(rwkv_edge_session* s, const ResolvedOp* ops, uint32_t count) {
-  BatchJob job{s, ops, count, {}};
+void run_matvecs(rwkv_edge_session* s, const ResolvedOp* ops, uint32_t count) {
+  if (count == 1 && ops[0].onednn.primitive != nullptr && onednn::run_matvec(s->onednn, ops[0].onednn)) return;
+  MatVecJob job{s, ops, count, {}};
   uint8_t* scratch = s->input_scratch;
+  uint64_t weights = 0;
   for (uint32_t k = 0; k < count; ++k) {
     const ref::WeightMatrix& m = ops[k].table;
     job.inputs[k] = gemv::prepare_input(s->kernels, m, ops[k].in[1], scratch);
-    scratch += align_up(gemv::input_scratch_bytes(m.format, m.cols, m.group), 64);
+    scratch += gemv::input_scratch_bytes(m.format, m.cols, m.group);
+    weights += m.rows * m.cols;
   }
-  s->pool.run(&batch_job, &job);
+  if (s->pool.size() > 1 && weights >= kParallelMinWeights)
+    s->pool.run(&matvec_job, &job);
+  else
+    matvec_job(&job, 0, 1);
 }
 
 void run_op(rwkv_edge_session* s, const ResolvedOp& r) {
@@ -178,7 +160,7 @@ void run_op(rwkv_edge_session* s, const ResolvedOp& r) {
     case OpType::GroupNorm:
       ref::group_norm(r.in[0], r.in[1], r.in[2], r.out[0], n, static_cast<size_t>(r.iparam), r.fparam);
       break;
-    case OpType::MatVec: run_matvec(s, r); break;
+    case OpType::MatVec: run_matvecs(s, &r, 1); break;
     case OpType::Add: ref::add(r.in[0], r.in[1], r.out[0], n); break;
     case OpType::Sub: ref::sub(r.in[0], r.in[1], r.out[0], n); break;
     case OpType::Mul: ref::mul(r.in[0], r.in[1], r.out[0], n); break;
@@ -243,7 +225,7 @@ rwkv_edge_status step_observed(rwkv_edge_session* s, uint32_t token, OpObserver 
     if (size == 1)
       run_op(s, s->ops[i]);
     else
-      run_matvec_batch(s, s->ops + i, size);
+      run_matvecs(s, s->ops + i, size);
     i += size;
   }
   return ok_status();

@@ -93,8 +93,7 @@ double activation_rounding_bound(const ref::WeightMatrix& m, const gemv::Input& 
     uint16_t scale_bits;
     std::memcpy(&scale_bits, row_start + o.scale, 2);
     const uint64_t i = c % m.group;
-    const uint8_t byte = row_start[o.nibbles + i / 2];
-    const uint8_t q = (i & 1) ? byte >> 4 : byte & 0x0F;
+    const uint8_t q = quant::i4_nibble(row_start + o.nibbles, i);
     bound += 0.5 * d[c / 32] * q * std::fabs(half_to_float(scale_bits));
   }
   return bound * (1.0 + 1e-5);
