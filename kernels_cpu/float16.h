@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <cstring>
 
 namespace rwkv_edge {
 
@@ -50,6 +51,18 @@ inline uint16_t float_to_bfloat16_round(float f) {
   if ((bits & 0x7F800000u) == 0x7F800000u && (bits & 0x7FFFFF)) return 0x7FC0;  // NaN
   bits += 0x7FFF + ((bits >> 16) & 1);
   return static_cast<uint16_t>(bits >> 16);
+}
+
+// A stored value (possibly unaligned, little-endian) as float.
+inline float load_half(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return half_to_float(h);
+}
+inline float load_bfloat16(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return bfloat16_to_float(h);
 }
 
 inline float round_to_bfloat16(float f) { return bfloat16_to_float(float_to_bfloat16_round(f)); }

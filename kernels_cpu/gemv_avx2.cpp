@@ -103,11 +103,7 @@ struct LoadF16 {
   RWKV_EDGE_AVX2 static __m256 load(const uint8_t* p) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   }
-  static float scalar(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return half_to_float(h);
-  }
+  static float scalar(const uint8_t* p) { return load_half(p); }
   static constexpr uint64_t kBytes = 2;
 };
 struct LoadBF16 {
@@ -115,11 +111,7 @@ struct LoadBF16 {
     const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
     return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
   }
-  static float scalar(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return bfloat16_to_float(h);
-  }
+  static float scalar(const uint8_t* p) { return load_bfloat16(p); }
   static constexpr uint64_t kBytes = 2;
 };
 struct LoadI8 {

@@ -68,11 +68,7 @@ struct LoadF16 {
     *a = vcvt_f32_f16(vget_low_f16(h));
     *b = vcvt_high_f32_f16(h);
   }
-  static float scalar(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return half_to_float(h);
-  }
+  static float scalar(const uint8_t* p) { return load_half(p); }
   static constexpr uint64_t kBytes = 2;
 };
 struct LoadBF16 {
@@ -81,11 +77,7 @@ struct LoadBF16 {
     *a = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(h), 16));
     *b = vreinterpretq_f32_u32(vshll_high_n_u16(h, 16));
   }
-  static float scalar(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return bfloat16_to_float(h);
-  }
+  static float scalar(const uint8_t* p) { return load_bfloat16(p); }
   static constexpr uint64_t kBytes = 2;
 };
 struct LoadI8 {
@@ -124,12 +116,6 @@ void dense_rows(const ref::WeightMatrix& m, const quant::MatrixLayout& l, const 
                 uint64_t end) {
   for (; r + 4 <= end; r += 4) dot_rows<Load, 4>(m.data + r * l.row_bytes, l.row_bytes, m.cols, x, y + r);
   for (; r < end; ++r) dot_rows<Load, 1>(m.data + r * l.row_bytes, l.row_bytes, m.cols, x, y + r);
-}
-
-float load_half(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return half_to_float(h);
 }
 
 // Sixteen 4-bit values (8 bytes, low nibble first) as four float vectors.

@@ -16,12 +16,6 @@ float load_f32(const uint8_t* p) {
   return f;
 }
 
-uint16_t load_u16(const uint8_t* p) {
-  uint16_t v;
-  std::memcpy(&v, p, 2);
-  return v;
-}
-
 // Dequantizes columns [begin, end) of one row into out[0 .. end-begin).
 void dequantize_span(const WeightMatrix& m, const quant::MatrixLayout& l, uint64_t row, uint64_t begin,
                      uint64_t end, float* out) {
@@ -31,10 +25,10 @@ void dequantize_span(const WeightMatrix& m, const quant::MatrixLayout& l, uint64
   switch (m.format) {
     case Format::F32: std::memcpy(out, q + begin * 4, n * 4); return;
     case Format::F16:
-      for (uint64_t i = 0; i < n; ++i) out[i] = half_to_float(load_u16(q + 2 * (begin + i)));
+      for (uint64_t i = 0; i < n; ++i) out[i] = load_half(q + 2 * (begin + i));
       return;
     case Format::BF16:
-      for (uint64_t i = 0; i < n; ++i) out[i] = bfloat16_to_float(load_u16(q + 2 * (begin + i)));
+      for (uint64_t i = 0; i < n; ++i) out[i] = load_bfloat16(q + 2 * (begin + i));
       return;
     case Format::I8: {
       const float s = i8_row_scale(params, row);
@@ -60,7 +54,7 @@ void dequantize_span(const WeightMatrix& m, const quant::MatrixLayout& l, uint64
         const uint64_t g = c / m.group, first = c - g * m.group;
         const quant::I4GroupOffsets o = quant::i4_group_offsets(g, groups, m.group);
         const uint8_t* nib = q + o.nibbles;
-        const float s = half_to_float(load_u16(q + o.scale)), mn = half_to_float(load_u16(q + o.min));
+        const float s = load_half(q + o.scale), mn = load_half(q + o.min);
         const uint64_t last = end - g * m.group < m.group ? end - g * m.group : m.group;
         float* out_group = out + (c - begin) - first;
         uint64_t j = first;
@@ -83,7 +77,7 @@ void dequantize_span(const WeightMatrix& m, const quant::MatrixLayout& l, uint64
 }  // namespace
 
 float i8_row_scale(const uint8_t* params, uint64_t row) {
-  return bfloat16_to_float(load_u16(params + 2 * row));
+  return load_bfloat16(params + 2 * row);
 }
 
 void scale_i8_rows(const WeightMatrix& m, float* y, uint64_t row_begin, uint64_t row_end) {
@@ -95,7 +89,7 @@ float i4_partial_group_dot(const WeightMatrix& m, const uint8_t* row, const floa
   const uint64_t groups = (m.cols + m.group - 1) / m.group, full_groups = m.cols / m.group;
   if (full_groups == groups) return 0.0f;
   const quant::I4GroupOffsets o = quant::i4_group_offsets(full_groups, groups, m.group);
-  const float s = half_to_float(load_u16(row + o.scale)), mn = half_to_float(load_u16(row + o.min));
+  const float s = load_half(row + o.scale), mn = load_half(row + o.min);
   const uint64_t first = full_groups * m.group;
   float sum = 0.0f;
   for (uint64_t c = first; c < m.cols; ++c) sum += dequant_i4(quant::i4_nibble(row + o.nibbles, c - first), s, mn) * x[c];

@@ -29,18 +29,10 @@ void convert_to_f32(const uint8_t* src, SourceDType type, uint64_t n, float* dst
   switch (type) {
     case SourceDType::F32: std::memcpy(dst, src, n * 4); return;
     case SourceDType::F16:
-      for (uint64_t i = 0; i < n; ++i) {
-        uint16_t h;
-        std::memcpy(&h, src + 2 * i, 2);
-        dst[i] = half_to_float(h);
-      }
+      for (uint64_t i = 0; i < n; ++i) dst[i] = load_half(src + 2 * i);
       return;
     case SourceDType::BF16:
-      for (uint64_t i = 0; i < n; ++i) {
-        uint16_t h;
-        std::memcpy(&h, src + 2 * i, 2);
-        dst[i] = bfloat16_to_float(h);
-      }
+      for (uint64_t i = 0; i < n; ++i) dst[i] = load_bfloat16(src + 2 * i);
       return;
   }
 }

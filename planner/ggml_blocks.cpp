@@ -7,12 +7,6 @@
 namespace rwkv_edge::planner {
 namespace {
 
-float load_half(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return half_to_float(h);
-}
-
 // Values 0..15 (or 0..31 with the fifth bit from qh): low nibbles are the
 // block's first 16 values, high nibbles its last 16.
 void unpack_levels(const uint8_t* qs, const uint8_t* qh, int* levels) {
