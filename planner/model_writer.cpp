@@ -58,7 +58,8 @@ class AtomicFile {
 
 WrittenModel write_model_file(const std::string& path, const Graph& g, const ModelDims& dims,
                               const ArenaPlanResult& arena, float ln_x_eps,
-                              const std::string& source_name, const std::string& source_format) {
+                              const std::string& source_name, const std::string& source_format,
+                              const Vocabulary& vocabulary) {
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
   std::vector<uint64_t> tensor_offsets;
   uint64_t weight_bytes = 0;
@@ -115,7 +116,11 @@ WrittenModel write_model_file(const std::string& path, const Graph& g, const Mod
   mb.add_source(source);
   mb.add_source_format(format);
   const auto metadata = mb.Finish();
-  const auto tokenizer = fb::CreateTokenizerDirect(fbb, "none");
+  const auto tokenizer =
+      vocabulary.empty()
+          ? fb::CreateTokenizerDirect(fbb, "none")
+          : fb::CreateTokenizerDirect(fbb, vocabulary.kind.c_str(), vocabulary.source.c_str(), &vocabulary.token_bytes,
+                                      &vocabulary.token_offsets, &vocabulary.sorted_ids, vocabulary.max_token_bytes);
   const auto model = fb::CreateModelDirect(fbb, kSchemaVersion, metadata, &tensors, &ops, plan, tokenizer, weight_bytes);
   fb::FinishModelBuffer(fbb, model);
 

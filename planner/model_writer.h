@@ -7,6 +7,7 @@
 #include "arena_planner.h"
 #include "graph.h"
 #include "rwkv_model.h"
+#include "vocabulary.h"
 
 namespace rwkv_edge::planner {
 
@@ -16,6 +17,7 @@ struct WrittenModel {
 
 WrittenModel write_model_file(const std::string& path, const Graph& g, const ModelDims& dims,
                               const ArenaPlanResult& arena, float ln_x_eps,
-                              const std::string& source_name, const std::string& source_format);
+                              const std::string& source_name, const std::string& source_format,
+                              const Vocabulary& vocabulary = Vocabulary{});
 
 }  // namespace rwkv_edge::planner

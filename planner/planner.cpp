@@ -10,6 +10,7 @@
 #include "onednn_matvec.h"
 #include "plan_error.h"
 #include "rwkv_edge.h"
+#include "vocabulary.h"
 
 namespace rwkv_edge::planner {
 namespace {
@@ -34,20 +35,21 @@ uint64_t onednn_scratch_bytes(const Graph& g) {
   return most;
 }
 
-// Byte-level models calibrate on bytes. Others need the tokenizer that a
-// later model-file version carries and round to nearest until then (feeding
-// bytes as token ids to them was tried on the random test models: GPTQ then
-// fits a distribution the model never sees, and the logits got worse).
-std::vector<uint32_t> calibration_tokens(const std::string& source, const ModelDims& dims, std::string* note) {
+// Calibration text goes through the model's own vocabulary, so GPTQ fits the
+// inputs the model will see (feeding bytes as ids to a World model was tried
+// on the random test models: the logits got worse than plain rounding).
+std::vector<uint32_t> calibration_tokens(const std::string& source, const Vocabulary& vocabulary, uint32_t model_vocab,
+                                         std::string* note) {
   std::vector<uint32_t> tokens;
   if (source == "none") {
     *note = "off (--calibration none): rounding to nearest";
     return tokens;
   }
-  if (dims.vocab != 256) {
-    if (!source.empty())
-      throw PlanError("--calibration needs a byte-level (vocab 256) model until the tokenizer is in the model file");
-    *note = "none (vocab " + std::to_string(dims.vocab) + " needs a tokenizer): rounding to nearest";
+  const Vocabulary bytes = vocabulary.empty() && model_vocab == 256 ? byte_vocabulary() : Vocabulary{};
+  const Vocabulary& used = vocabulary.empty() ? bytes : vocabulary;
+  if (used.empty()) {
+    if (!source.empty()) throw PlanError("--calibration needs a vocabulary to tokenize the text (--vocab)");
+    *note = "none (no vocabulary to tokenize calibration text): rounding to nearest";
     return tokens;
   }
   std::string text;
@@ -60,7 +62,12 @@ std::vector<uint32_t> calibration_tokens(const std::string& source, const ModelD
     if (text.empty()) throw PlanError("calibration file " + source + " is empty");
     *note = source;
   }
-  for (unsigned char c : text) tokens.push_back(c);
+  const rwkv_edge_tokenizer t = used.view();
+  tokens.resize(text.size());
+  size_t n = 0, consumed = 0;
+  const rwkv_edge_status st = rwkv_edge_tokenize(&t, text.data(), text.size(), tokens.data(), tokens.size(), &n, &consumed);
+  if (st.code != RWKV_EDGE_OK) throw PlanError(std::string("calibration text: ") + st.message);
+  tokens.resize(n);
   *note += " (" + std::to_string(tokens.size()) + " tokens)";
   return tokens;
 }
@@ -75,6 +82,7 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
   report.dims = detect_model(ck);
   report.source_format = ck.format;
   for (const auto& [name, t] : ck.tensors) report.parameters += t.numel();
+  const Vocabulary vocabulary = choose_vocabulary(options.vocab, report.dims.vocab, &report.vocabulary);
   BuildOptions build;
   build.ln_x_eps = options.ln_x_eps;
   Graph g = build_step_graph(ck, report.dims, build);
@@ -84,14 +92,14 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
     if (uses_calibration(c.choice.format)) calibration.weights.insert(c.weight);
   HessianMap hessians;
   if (!calibration.weights.empty()) {
-    calibration.tokens = calibration_tokens(options.calibration, report.dims, &report.calibration);
+    calibration.tokens = calibration_tokens(options.calibration, vocabulary, report.dims.vocab, &report.calibration);
     calibration.scratch_path = options.output + ".calibration.tmp";
     hessians = collect_hessians(g, report.dims, options.ln_x_eps, calibration);
   }
   report.quantized = apply_choices(g, choices, options.quant, hessians);
   report.arena = plan_arena(g, onednn_scratch_bytes(g));
   const WrittenModel written = write_model_file(options.output, g, report.dims, report.arena, options.ln_x_eps,
-                                                source_name, ck.format);
+                                                source_name, ck.format, vocabulary);
   report.file_bytes = written.file_bytes;
   report.flatbuffer_bytes = written.flatbuffer_bytes;
   report.weight_bytes = written.weight_bytes;

@@ -16,9 +16,12 @@ struct PlanOptions {
   std::string output;
   float ln_x_eps = kOfficialLnXEps;
   QuantStrategy quant;  // default: every weight float32
-  // int4 calibration text: "" = built in, "none" = plain rounding, else a file
-  // of bytes (byte-level models only, until the model file carries a tokenizer).
+  // int4 calibration text: "" = built in, "none" = plain rounding, else a
+  // file, tokenized with the vocabulary below.
   std::string calibration;
+  // The vocabulary to embed: "" (by the model's size), "bytes", "world", "none"
+  // or a vocabulary file (vocabulary.h).
+  std::string vocab;
 };
 
 struct PlanReport {
@@ -31,6 +34,7 @@ struct PlanReport {
   uint32_t n_ops = 0, n_tensors = 0, n_buffers = 0;
   std::vector<TensorQuantReport> quantized;  // one per mat-vec/embedding table when a strategy is given
   std::string calibration;                   // what int4 calibrated on, or why it did not
+  std::string vocabulary;                    // what was embedded, or why nothing
 };
 
 // Imports, transforms, plans and writes atomically (temporary file, fsync,

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "op_signatures.h"
+#include "tokenizer.h"
 #include "weight_layout.h"
 
 namespace rwkv_edge {
@@ -344,6 +345,9 @@ Status verify_model(const uint8_t* file, size_t file_bytes, bool check_weights_c
     embeds += graph.Get(i)->type() == fb::OpType::Embed;
   }
   if (embeds != 1) return bad("the step graph has %u embed ops, expected 1", embeds);
+  rwkv_edge_tokenizer vocabulary;
+  const Status vocabulary_status = bind_tokenizer(*model, &vocabulary);
+  if (vocabulary_status.code == RWKV_EDGE_BAD_MODEL) return vocabulary_status;
   const uint8_t* weights = file + prefix.weights_offset;
   if (reinterpret_cast<uintptr_t>(weights) % 4 != 0)
     return make_status(RWKV_EDGE_INVALID_ARGUMENT, "model bytes must be at least 4-byte aligned");

@@ -60,7 +60,8 @@ TEST_CASE("plan --strategy: per-matrix table, JSON report, inspect shows the sto
   REQUIRE_MESSAGE(r.status == 0, r.out);
   CHECK(r.out.find("blocks.0.att.key.weight") != std::string::npos);
   CHECK(r.out.find("int4:32") != std::string::npos);
-  CHECK(r.out.find("needs a tokenizer") != std::string::npos);  // vocab 24: no calibration, said so
+  CHECK(r.out.find("no vocabulary to tokenize") != std::string::npos);  // vocab 24: no calibration, said so
+  CHECK(r.out.find("vocabulary: none: a 24-token model needs --vocab FILE") != std::string::npos);
   CHECK(r.out.find("bytes per parameter") != std::string::npos);
   r = run("inspect " + model);
   REQUIRE_MESSAGE(r.status == 0, r.out);
@@ -79,7 +80,7 @@ TEST_CASE("plan --strategy: per-matrix table, JSON report, inspect shows the sto
   }
   r = run("plan " + data_path("mini-v5.2.pth") + " -o " + model + " --quant int4 --calibration /etc/hostname");
   CHECK(r.status != 0);
-  CHECK(r.out.find("byte-level") != std::string::npos);
+  CHECK(r.out.find("--calibration needs a vocabulary") != std::string::npos);
   std::remove(model.c_str());
 }
 
@@ -114,10 +115,10 @@ TEST_CASE("ppl scores a text in bits per byte: the logits' log-likelihood, summe
   const std::string mini = "/tmp/rwkv-edge-cli-ppl-mini.rwkv";
   REQUIRE(run("plan " + data_path("mini-v4.pth") + " -o " + mini).status == 0);
   const std::pair<std::string, std::string> bad[] = {
-      {"ppl " + mini + " --file " + text, "byte-level"},
+      {"ppl " + mini + " --file " + text, "ppl needs a tokenizer: the model file carries no vocabulary"},
       {"ppl " + model, "missing --file"},
       {"ppl " + model + " --file /nonexistent.txt", "cannot open"},
-      {"ppl " + model + " --file " + text + " --max-bytes 1", "at least 2 bytes"},
+      {"ppl " + model + " --file " + text + " --max-bytes 1", "at least 2 tokens"},
   };
   for (const auto& [args, needle] : bad) {
     const Run b = run(args);
@@ -211,5 +212,39 @@ TEST_CASE("bench --json reports every key of the contract; bad threads and kerne
   r = run("bench " + model + " --kernels scalar --tokens 2 --prefill 0 --json", true);
   CHECK(r.status == 0);
   CHECK(nlohmann::json::parse(r.out)["kernels"] == "scalar");
+  std::remove(model.c_str());
+}
+
+TEST_CASE("tokenize and detokenize: ids on one line, bytes back unchanged, clear errors") {
+  const std::string model = "/tmp/rwkv-edge-cli-tok.rwkv", text = "/tmp/rwkv-edge-cli-tok.txt";
+  Run r = run("plan " + std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin -o " + model);
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  CHECK(r.out.find("vocabulary: bytes") != std::string::npos);
+  r = run("tokenize " + model + " --text 'hi!'", true);
+  CHECK(r.status == 0);
+  CHECK(r.out == "104,105,33\n");
+  r = run("tokenize " + model + " --text 'hi' --json", true);
+  CHECK(r.out == "[104,105]\n");
+  const std::string bytes = std::string("caf\xc3\xa9 \xff\xfe end\n", 12);
+  std::ofstream(text, std::ios::binary) << bytes;
+  r = run("tokenize --vocab bytes --file " + text, true);
+  REQUIRE(r.status == 0);
+  r = run("detokenize " + model + " --tokens " + r.out.substr(0, r.out.size() - 1), true);
+  CHECK(r.status == 0);
+  CHECK(r.out == bytes);
+  r = run("detokenize " + model + " --tokens 1,256");
+  CHECK(r.status != 0);
+  CHECK(r.out.find("outside the vocabulary") != std::string::npos);
+  r = run("tokenize " + model + " --vocab bytes --text a");
+  CHECK(r.status != 0);
+  CHECK(r.out.find("give a model file or --vocab") != std::string::npos);
+  r = run("tokenize " + model);
+  CHECK(r.status != 0);
+  CHECK(r.out.find("exactly one of --text and --file") != std::string::npos);
+  if (shared_available()) {
+    r = run("tokenize --vocab " + shared_path("tokenizer/rwkv_vocab_v20230424.txt") + " --text 'User: hi'", true);
+    CHECK(r.out == "24281,59,4571\n");  // visible.jsonl's second line
+  }
+  std::remove(text.c_str());
   std::remove(model.c_str());
 }

@@ -62,12 +62,14 @@ int cmd_plan(int argc, char** argv) {
                             {"--json"});
   if (a.positional.size() != 1) throw UsageError("expected one input checkpoint");
   if (!a.has("-o")) throw UsageError("missing -o OUT.rwkv");
-  for (const char* later : {"--vocab", "--max-chunk", "--ram-budget"})
+  for (const char* later : {"--max-chunk", "--ram-budget"})
     if (a.has(later)) throw UsageError(std::string(later) + " is not implemented yet");
   planner::PlanOptions o;
   o.quant = parse_quant_options(a);
   o.calibration = a.get("--calibration");
   if (a.has("--calibration") && o.calibration.empty()) throw UsageError("--calibration needs a file or 'none'");
+  o.vocab = a.get("--vocab");
+  if (a.has("--vocab") && o.vocab.empty()) throw UsageError("--vocab needs world, bytes, none or a file");
   o.input = a.positional[0];
   o.output = a.get("-o");
   if (a.has("--ln-x-eps")) o.ln_x_eps = parse_float(a.get("--ln-x-eps"), "--ln-x-eps");
@@ -87,7 +89,8 @@ int cmd_plan(int argc, char** argv) {
         {"activations_unplanned_bytes", ar.naive_activation_bytes}, {"in_place_merges", ar.in_place_merges},
         {"ops", r.n_ops}, {"tensors", r.n_tensors}, {"buffers", r.n_buffers},
         {"bytes_per_parameter", static_cast<double>(r.file_bytes) / static_cast<double>(r.parameters)},
-        {"quantized", quant_json(r.quantized)}, {"calibration", r.calibration}};
+        {"quantized", quant_json(r.quantized)}, {"calibration", r.calibration},
+        {"vocabulary", r.vocabulary}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -97,7 +100,9 @@ int cmd_plan(int argc, char** argv) {
   std::printf("wrote %s: %u ops, %u tensors, ln_x eps %g\n\n", o.output.c_str(), r.n_ops, r.n_tensors,
               static_cast<double>(o.ln_x_eps));
   if (!r.quantized.empty()) print_quant_table(r.quantized);
-  if (!r.calibration.empty()) std::printf("int4 calibration: %s\n\n", r.calibration.c_str());
+  std::printf("vocabulary: %s\n", r.vocabulary.c_str());
+  if (!r.calibration.empty()) std::printf("int4 calibration: %s\n", r.calibration.c_str());
+  std::printf("\n");
   std::printf("%-24s %14s  %s\n", "region", "bytes", "");
   std::printf("%-24s %14llu  %s\n", "session tables", static_cast<unsigned long long>(session_bytes),
               "resolved ops, state resets (runtime)");

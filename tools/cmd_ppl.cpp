@@ -13,6 +13,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "model_session.h"
+#include "text_tokenizer.h"
 
 namespace rwkv_edge::cli {
 namespace {
@@ -74,34 +75,44 @@ int cmd_ppl(int argc, char** argv) {
   const uint64_t max_bytes = parse_uint(a.get("--max-bytes", std::to_string(kMaxTextBytes)), "--max-bytes", kMaxTextBytes);
   ModelSession model(a.positional[0], parse_runtime_choice(a), /*verify_weights=*/true);
   const uint32_t vocab = model.info().vocab_size;
-  // Text becomes tokens through the model's tokenizer; until models carry one
-  // (World vocabulary), byte-level models read the bytes themselves.
-  if (vocab != 256)
-    throw std::runtime_error("ppl needs a tokenizer in the model file for a " + std::to_string(vocab) +
-                             "-token vocabulary; only byte-level (vocab 256) models can be scored yet");
   const std::string text = read_text(a.get("--file"), max_bytes);
-  if (text.size() < 2) throw std::runtime_error("the text needs at least 2 bytes (one to read, one to predict)");
+  // Text becomes tokens through the model's own vocabulary (older files
+  // without one: byte-level models read the bytes themselves).
+  std::vector<uint32_t> tokens;
+  uint64_t first_token_bytes = 1;
+  try {
+    const TextTokenizer tokenizer = TextTokenizer::from_model(model.file().data(), model.file().size());
+    tokens = tokenizer.encode(text);
+    if (!tokens.empty()) first_token_bytes = tokenizer.decode({tokens[0]}).size();
+  } catch (const std::runtime_error& e) {
+    if (vocab != 256) throw std::runtime_error(std::string("ppl needs a tokenizer: ") + e.what());
+    tokens.assign(reinterpret_cast<const unsigned char*>(text.data()),
+                  reinterpret_cast<const unsigned char*>(text.data()) + text.size());
+  }
+  if (tokens.size() < 2) throw std::runtime_error("the text needs at least 2 tokens (one to read, one to predict)");
 
-  // Token i predicts token i+1: every byte after the first is scored once.
-  const uint64_t scored = text.size() - 1;
+  // Token i predicts token i+1: every token after the first is scored once,
+  // and bits per byte divide by the bytes those tokens hold.
+  const uint64_t scored = tokens.size() - 1;
+  const uint64_t scored_bytes = text.size() - first_token_bytes;
   ProgressBar bar(scored);
   double nll = 0.0;
   for (uint64_t i = 0; i < scored; ++i) {
-    const float* logits = model.step(static_cast<unsigned char>(text[i]));
-    const double d = negative_log_likelihood(logits, vocab, static_cast<unsigned char>(text[i + 1]));
+    const float* logits = model.step(tokens[i]);
+    const double d = negative_log_likelihood(logits, vocab, tokens[i + 1]);
     if (!std::isfinite(d)) throw std::runtime_error("non-finite logits at token " + std::to_string(i));
     nll += d;
     bar.update(i + 1);
   }
-  const double bits_per_byte = nll / std::log(2.0) / static_cast<double>(scored);
+  const double bits_per_byte = nll / std::log(2.0) / static_cast<double>(scored_bytes);
   const double ppl = std::exp(nll / static_cast<double>(scored));
   if (a.has("--json")) {
     nlohmann::json j = {{"model", a.positional[0]}, {"file", a.get("--file")}, {"bits_per_byte", bits_per_byte},
-                        {"ppl", ppl}, {"tokens", scored}, {"bytes", scored}, {"nll_nats", nll}};
+                        {"ppl", ppl}, {"tokens", scored}, {"bytes", scored_bytes}, {"nll_nats", nll}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("%llu tokens (%llu bytes) scored: %.6f bits per byte, perplexity %.4f per token\n",
-                static_cast<unsigned long long>(scored), static_cast<unsigned long long>(scored), bits_per_byte, ppl);
+                static_cast<unsigned long long>(scored), static_cast<unsigned long long>(scored_bytes), bits_per_byte, ppl);
   }
   return 0;
 }

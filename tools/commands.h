@@ -10,5 +10,7 @@ int cmd_logits(int argc, char** argv);
 int cmd_predict(int argc, char** argv);
 int cmd_ppl(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
+int cmd_tokenize(int argc, char** argv);
+int cmd_detokenize(int argc, char** argv);
 
 }  // namespace rwkv_edge::cli

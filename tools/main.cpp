@@ -10,12 +10,15 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: rwkv-edge <command> [options]\n"
-    "  plan IN -o OUT.rwkv [--ln-x-eps E] [--json]     checkpoint (.pth, .safetensors, rwkv.cpp .bin) -> model file\n"
+    "  plan IN -o OUT.rwkv [--ln-x-eps E] [--vocab world|bytes|none|FILE] [--json]\n"
+    "                                                  checkpoint (.pth, .safetensors, rwkv.cpp .bin) -> model file\n"
     "  inspect M.rwkv [--json]                         versions, dims, arena map, tensors, byte totals\n"
     "  logits M.rwkv --tokens 1,2,3 --out L.bin [--mode step]\n"
     "                                                  float32 [n_tokens, vocab], row i after tokens[0..i]\n"
     "  predict M.rwkv --prompt TEXT [-k K] [-n N]      byte-level models: top next bytes + greedy continuation\n"
     "  ppl M.rwkv --file TEXT [--max-bytes N] [--json] bits per byte and perplexity of a text\n"
+    "  tokenize (M.rwkv | --vocab V) (--text T | --file F) [--json]   ids, comma-separated on one line\n"
+    "  detokenize (M.rwkv | --vocab V) (--tokens 1,2,3 | --file F)    the bytes, unchanged, to stdout\n"
     "  bench M.rwkv [--tokens N] [--prefill N] [--json] decode/prefill tok/s, memory, roofline fraction\n"
     "  logits, predict, ppl and bench also take --threads N (default: all cores, at most 64)\n"
     "  and --kernels auto|scalar|avx2|neon (default auto: the best this CPU runs), and --onednn\n"
@@ -37,6 +40,8 @@ int main(int argc, char** argv) {
     if (!std::strcmp(cmd, "predict")) return cmd_predict(argc, argv);
     if (!std::strcmp(cmd, "ppl")) return cmd_ppl(argc, argv);
     if (!std::strcmp(cmd, "bench")) return cmd_bench(argc, argv);
+    if (!std::strcmp(cmd, "tokenize")) return cmd_tokenize(argc, argv);
+    if (!std::strcmp(cmd, "detokenize")) return cmd_detokenize(argc, argv);
     std::fprintf(stderr, "rwkv-edge: unknown command '%s' (see rwkv-edge --help)\n", cmd);
     return 2;
   } catch (const UsageError& e) {

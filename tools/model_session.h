@@ -22,6 +22,7 @@ class ModelSession {
 
   rwkv_edge_session* get() { return session_; }
   const rwkv_edge_info& info() const { return info_; }
+  const planner::MappedFile& file() const { return file_; }
   const float* step(uint32_t token);  // throws on a runtime error
 
  private:

@@ -111,6 +111,43 @@ rwkv_edge_status rwkv_edge_state_save(const rwkv_edge_session *session, void *ds
 rwkv_edge_status rwkv_edge_state_restore(rwkv_edge_session *session, const void *src,
                                          size_t src_bytes);
 
+/* ---- Tokenizer: greedy longest match over bytes (the official RWKV World
+ * tokenizer), on the vocabulary the planner embedded in the model file.
+ * Read-only views into the model bytes; nothing here allocates. */
+typedef struct rwkv_edge_tokenizer {
+  uint32_t vocab_size;
+  uint32_t max_token_bytes;
+  uint32_t n_sorted;               /* entries of sorted_ids */
+  uint32_t reserved;
+  const uint8_t *token_bytes;      /* every token's bytes, in id order */
+  uint64_t token_bytes_size;
+  const uint32_t *token_offsets;   /* vocab_size + 1 */
+  const uint32_t *sorted_ids;      /* distinct non-empty tokens, by bytes */
+} rwkv_edge_tokenizer;
+
+/* Verifies the model description (not the weights) and points *tokenizer
+ * at its vocabulary. RWKV_EDGE_UNSUPPORTED: the file carries none. */
+rwkv_edge_status rwkv_edge_tokenizer_from_model(const void *model, size_t model_bytes,
+                                                rwkv_edge_tokenizer *tokenizer);
+/* Checks a tokenizer whose arrays the caller filled in (every rule the
+ * functions below rely on: offsets in range and ordered, sorted_ids sorted). */
+rwkv_edge_status rwkv_edge_tokenizer_check(const rwkv_edge_tokenizer *tokenizer);
+
+/* Tokenizes text[0, text_bytes) (any bytes, not only UTF-8) into at most
+ * `capacity` ids. *text_consumed says how far it got: it stops early only
+ * when `tokens` is full, always at a token boundary, so tokenizing the rest
+ * in a second call gives the ids one call with room would have. */
+rwkv_edge_status rwkv_edge_tokenize(const rwkv_edge_tokenizer *tokenizer, const void *text,
+                                    size_t text_bytes, uint32_t *tokens, size_t capacity,
+                                    size_t *n_tokens, size_t *text_consumed);
+/* The bytes of one token (a view into the model; empty for World's id 0). */
+rwkv_edge_status rwkv_edge_token_bytes(const rwkv_edge_tokenizer *tokenizer, uint32_t token,
+                                       const uint8_t **bytes, size_t *n_bytes);
+/* How many leading bytes of text can be shown now: all but a trailing UTF-8
+ * sequence that is valid so far and still missing bytes. Invalid bytes are
+ * never held back (output stays byte-exact). */
+size_t rwkv_edge_utf8_complete_prefix(const void *text, size_t text_bytes);
+
 /* Name of a rwkv_edge_kernels value ("avx2"), or "unknown". */
 const char *rwkv_edge_kernels_name(uint32_t kernels);
 

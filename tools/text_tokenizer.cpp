@@ -1,0 +1,55 @@
+#include "text_tokenizer.h"
+
+#include <stdexcept>
+
+namespace rwkv_edge::cli {
+
+TextTokenizer TextTokenizer::from_model(const void* model, size_t model_bytes) {
+  TextTokenizer t;
+  const rwkv_edge_status st = rwkv_edge_tokenizer_from_model(model, model_bytes, &t.view_);
+  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(st.message);
+  return t;
+}
+
+TextTokenizer TextTokenizer::from_vocab_option(const std::string& option) {
+  TextTokenizer t;
+  if (option == "bytes") {
+    t.owned_ = planner::byte_vocabulary();
+  } else if (option == "world") {
+    const std::string path = planner::world_vocabulary_path();
+    if (path.empty())
+      throw std::runtime_error("--vocab world: rwkv_vocab_v20230424.txt was not found; set RWKV_EDGE_WORLD_VOCAB");
+    t.owned_ = planner::read_vocabulary_file(path, 0);
+  } else {
+    t.owned_ = planner::read_vocabulary_file(option, 0);
+  }
+  t.view_ = t.owned_.view();
+  const rwkv_edge_status st = rwkv_edge_tokenizer_check(&t.view_);
+  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(st.message);
+  return t;
+}
+
+std::vector<uint32_t> TextTokenizer::encode(const std::string& bytes) const {
+  std::vector<uint32_t> tokens(bytes.size());  // never more tokens than bytes
+  size_t n = 0, consumed = 0;
+  const rwkv_edge_status st = rwkv_edge_tokenize(&view_, bytes.data(), bytes.size(), tokens.data(), tokens.size(), &n, &consumed);
+  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(st.message);
+  tokens.resize(n);
+  return tokens;
+}
+
+void TextTokenizer::append_token(uint32_t token, std::string* out) const {
+  const uint8_t* bytes = nullptr;
+  size_t n = 0;
+  const rwkv_edge_status st = rwkv_edge_token_bytes(&view_, token, &bytes, &n);
+  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(st.message);
+  out->append(reinterpret_cast<const char*>(bytes), n);
+}
+
+std::string TextTokenizer::decode(const std::vector<uint32_t>& tokens) const {
+  std::string out;
+  for (uint32_t t : tokens) append_token(t, &out);
+  return out;
+}
+
+}  // namespace rwkv_edge::cli
