@@ -148,6 +148,42 @@ rwkv_edge_status rwkv_edge_token_bytes(const rwkv_edge_tokenizer *tokenizer, uin
  * never held back (output stays byte-exact). */
 size_t rwkv_edge_utf8_complete_prefix(const void *text, size_t text_bytes);
 
+/* ---- Sampler: the official pipeline's sample_logits with presence and
+ * frequency penalties (rwkv.utils.PIPELINE), on caller-provided memory. */
+typedef struct rwkv_edge_sampler_params {
+  float temperature;        /* >= 0; 0: greedy (the official temperature 0: top_p 0) */
+  float top_p;              /* [0, 1]: keep the tokens whose probability is at least the one that
+                               brings the descending cumulative sum to top_p */
+  uint32_t top_k;           /* 0: off; else keep at most this many */
+  float presence_penalty;   /* subtracted from every token seen so far, >= 0 */
+  float frequency_penalty;  /* times the token's decayed count, >= 0 */
+  float penalty_decay;      /* counts are multiplied by this after every token, [0, 1]; official 0.996 */
+  uint32_t free_whitespace_digits; /* 1: tokens that decode to a run of " \t0123456789" add 0 to their
+                                      count (PIPELINE.generate); 0: every token adds 1 (the chat loop) */
+  uint64_t seed;            /* same seed, same logits: same tokens */
+} rwkv_edge_sampler_params;
+
+typedef struct rwkv_edge_sampler rwkv_edge_sampler;
+
+/* temperature 1, top_p 0.85, top_k 0, penalties 0.2 / 0.2, decay 0.996, free whitespace/digits, seed 0
+ * (PIPELINE_ARGS' defaults). */
+void rwkv_edge_sampler_default_params(rwkv_edge_sampler_params *params);
+/* Bytes of memory a sampler for this vocabulary needs (aligned to RWKV_EDGE_ARENA_ALIGNMENT). */
+size_t rwkv_edge_sampler_memory_bytes(uint32_t vocab_size);
+/* `tokenizer` may be NULL when free_whitespace_digits is 0. The sampler lives in `memory`. */
+rwkv_edge_status rwkv_edge_sampler_init(const rwkv_edge_sampler_params *params, uint32_t vocab_size,
+                                        const rwkv_edge_tokenizer *tokenizer, void *memory,
+                                        size_t memory_bytes, rwkv_edge_sampler **sampler);
+/* The token is never sampled again (its logit becomes -inf). */
+rwkv_edge_status rwkv_edge_sampler_ban(rwkv_edge_sampler *sampler, uint32_t token);
+/* Forgets the penalty counts (a new reply); bans and the random stream stay. */
+void rwkv_edge_sampler_reset_penalties(rwkv_edge_sampler *sampler);
+/* Draws the next token from logits[vocab_size] (left unchanged) and counts it for the penalties. */
+rwkv_edge_status rwkv_edge_sampler_sample(rwkv_edge_sampler *sampler, const float *logits, uint32_t *token);
+/* The distribution sample() would draw from, probs[vocab_size] (zeros for dropped tokens);
+ * changes nothing. */
+rwkv_edge_status rwkv_edge_sampler_probabilities(rwkv_edge_sampler *sampler, const float *logits, float *probs);
+
 /* Name of a rwkv_edge_kernels value ("avx2"), or "unknown". */
 const char *rwkv_edge_kernels_name(uint32_t kernels);
 
