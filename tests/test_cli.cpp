@@ -248,3 +248,37 @@ TEST_CASE("tokenize and detokenize: ids on one line, bytes back unchanged, clear
   std::remove(text.c_str());
   std::remove(model.c_str());
 }
+
+TEST_CASE("generate: seeded text from the built-in tiny model, stop strings, clear refusals") {
+  const std::string model = "/tmp/rwkv-edge-cli-gen.rwkv";
+  REQUIRE(run("plan " + std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin -o " + model).status == 0);
+  const std::string base = "generate " + model + " --prompt 'In the morning' -n 40 --threads 1 ";
+  const Run a = run(base + "--seed 3", true), b = run(base + "--seed 3", true), c = run(base + "--seed 4", true);
+  REQUIRE_MESSAGE(a.status == 0, a.out);
+  CHECK(a.out == b.out);
+  CHECK(a.out != c.out);
+  CHECK(a.out.rfind("In the morning", 0) == 0);
+  CHECK(a.out.size() > std::string("In the morning").size() + 20);
+  const Run greedy = run(base + "--temperature 0 --seed 1", true), greedy2 = run(base + "--temperature 0 --seed 2", true);
+  CHECK(greedy.out == greedy2.out);  // greedy ignores the seed
+  const Run stopped = run(base + "--seed 3 --stop ' '", true);
+  CHECK(stopped.status == 0);
+  CHECK(stopped.out.find(' ', std::string("In the morning").size()) == std::string::npos);
+  const std::pair<std::string, std::string> bad[] = {
+      {base + "--top-p 1.5", "top_p must be in [0, 1]"},
+      {base + "--temperature -1", "temperature"},
+      {base + "--top-k 300", "larger than the vocabulary"},
+      {"generate " + model + " --prompt ''", "the prompt is empty"},
+      {"generate " + model, "missing --prompt"},
+  };
+  for (const auto& [args, needle] : bad) {
+    const Run r = run(args);
+    CHECK_MESSAGE(r.status != 0, args);
+    CHECK_MESSAGE(r.out.find(needle) != std::string::npos, args << " -> " << r.out);
+  }
+  REQUIRE(run("plan " + data_path("mini-v4.pth") + " -o " + model).status == 0);
+  const Run none = run("generate " + model + " --prompt hi");
+  CHECK(none.status != 0);
+  CHECK(none.out.find("carries no vocabulary") != std::string::npos);
+  std::remove(model.c_str());
+}

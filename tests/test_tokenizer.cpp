@@ -11,6 +11,7 @@
 #include <random>
 
 #include "plan_error.h"
+#include "text_stream.h"
 #include "test_support.h"
 #include "vocabulary.h"
 
@@ -291,4 +292,43 @@ TEST_CASE("streamed text is cut only before an unfinished UTF-8 character") {
   CHECK(keep("a\xe0\x80") == 3);          // overlong start: invalid, let through
   CHECK(keep("a\xed\xa0") == 3);          // surrogate start: invalid
   CHECK(keep("\xc0") == 1);               // never-valid lead byte
+}
+
+TEST_CASE("generated text streams whole characters and never shows the stop string") {
+  auto shown_after_each = [](const std::vector<std::string>& pieces, const std::string& stop, bool* stopped) {
+    char* buffer = nullptr;
+    size_t size = 0;
+    std::FILE* out = open_memstream(&buffer, &size);
+    REQUIRE(out != nullptr);
+    std::vector<std::string> shown;
+    {
+      cli::TextStream stream(out, stop);
+      *stopped = false;
+      for (const std::string& p : pieces) {
+        if (stream.append(p)) {
+          *stopped = true;
+          break;
+        }
+        std::fflush(out);
+        shown.emplace_back(buffer, size);
+      }
+      stream.finish();
+    }
+    std::fclose(out);
+    shown.emplace_back(buffer, size);
+    std::free(buffer);
+    return shown;
+  };
+  bool stopped = false;
+  // 中 (e4 b8 ad) and 😀 (f0 9f 98 80) arriving a byte at a time.
+  auto shown = shown_after_each({"a", "\xe4", "\xb8", "\xad", "\xf0\x9f", "\x98", "\x80", "\xff"}, "", &stopped);
+  CHECK(shown == std::vector<std::string>{"a", "a", "a", "a\xe4\xb8\xad", "a\xe4\xb8\xad", "a\xe4\xb8\xad",
+                                          "a\xe4\xb8\xad\xf0\x9f\x98\x80", "a\xe4\xb8\xad\xf0\x9f\x98\x80\xff",
+                                          "a\xe4\xb8\xad\xf0\x9f\x98\x80\xff"});
+  CHECK_FALSE(stopped);
+  shown = shown_after_each({"Hi", "\n", "there", "\n", "\nUser"}, "\n\n", &stopped);
+  CHECK(stopped);
+  CHECK(shown.back() == "Hi\nthere");
+  CHECK(shown[1] == "Hi");  // the lone "\n" waits: it may begin the stop string
+  CHECK(shown[2] == "Hi\nthere");
 }

@@ -19,8 +19,10 @@ constexpr const char* kUsage =
     "  ppl M.rwkv --file TEXT [--max-bytes N] [--json] bits per byte and perplexity of a text\n"
     "  tokenize (M.rwkv | --vocab V) (--text T | --file F) [--json]   ids, comma-separated on one line\n"
     "  detokenize (M.rwkv | --vocab V) (--tokens 1,2,3 | --file F)    the bytes, unchanged, to stdout\n"
+    "  generate M.rwkv --prompt P [-n N] [--temperature T] [--top-p P] [--top-k K] [--presence-penalty A]\n"
+    "           [--frequency-penalty F] [--penalty-decay D] [--seed S] [--stop TEXT]   sampled text, streamed\n"
     "  bench M.rwkv [--tokens N] [--prefill N] [--json] decode/prefill tok/s, memory, roofline fraction\n"
-    "  logits, predict, ppl and bench also take --threads N (default: all cores, at most 64)\n"
+    "  logits, predict, ppl, generate and bench also take --threads N (default: all cores, at most 64)\n"
     "  and --kernels auto|scalar|avx2|neon (default auto: the best this CPU runs), and --onednn\n"
     "  (float32 mat-vecs through oneDNN; it allocates on every step)\n";
 
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(cmd, "ppl")) return cmd_ppl(argc, argv);
     if (!std::strcmp(cmd, "bench")) return cmd_bench(argc, argv);
     if (!std::strcmp(cmd, "tokenize")) return cmd_tokenize(argc, argv);
+    if (!std::strcmp(cmd, "generate")) return cmd_generate(argc, argv);
     if (!std::strcmp(cmd, "detokenize")) return cmd_detokenize(argc, argv);
     std::fprintf(stderr, "rwkv-edge: unknown command '%s' (see rwkv-edge --help)\n", cmd);
     return 2;
