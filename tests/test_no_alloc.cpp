@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "heap_counter.h"
 #include "quant_strategy.h"
@@ -105,6 +106,54 @@ TEST_CASE("zero allocations after init with the thread pool splitting every mat-
     const ModelBytes model = plan_to_bytes(std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin", o);
     CHECK(steps_allocations(model, false, nullptr, 3) == 0);
   }
+}
+
+TEST_CASE("zero allocations in a generation loop: tokenize, step, sample, decode (tiny-rwkv-5v2)") {
+  if (!counting()) return;
+  rwkv_edge::planner::PlanOptions o;
+  o.calibration = "none";
+  const ModelBytes model = plan_to_bytes(std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin", o);
+  size_t need = 0;
+  REQUIRE(rwkv_edge_arena_size_required(model.data(), model.size, &need).code == RWKV_EDGE_OK);
+  ArenaBuffer arena(need);
+  rwkv_edge_session* s = nullptr;
+  REQUIRE(rwkv_edge_init(model.data(), model.size, arena.ptr, need, nullptr, &s).code == RWKV_EDGE_OK);
+  rwkv_edge_tokenizer tok;
+  REQUIRE(rwkv_edge_tokenizer_from_model(model.data(), model.size, &tok).code == RWKV_EDGE_OK);
+  rwkv_edge_sampler_params params;
+  rwkv_edge_sampler_default_params(&params);
+  ArenaBuffer sampler_memory(rwkv_edge_sampler_memory_bytes(tok.vocab_size));
+  rwkv_edge_sampler* sampler = nullptr;
+  REQUIRE(rwkv_edge_sampler_init(&params, tok.vocab_size, &tok, sampler_memory.ptr, sampler_memory.size, &sampler).code ==
+          RWKV_EDGE_OK);
+  static const char kPrompt[] = "In the morning, the market";
+  uint32_t ids[64];
+  char text[512];
+  size_t text_bytes = 0;
+  const long before = static_cast<long>(rwkv_edge::cli::heap_allocations());
+  size_t n = 0, consumed = 0;
+  bool ok = rwkv_edge_tokenize(&tok, kPrompt, sizeof kPrompt - 1, ids, 64, &n, &consumed).code == RWKV_EDGE_OK;
+  const float* logits = nullptr;
+  for (size_t i = 0; i < n; ++i) ok &= rwkv_edge_step(s, ids[i], &logits).code == RWKV_EDGE_OK;
+  for (int i = 0; i < 200 && ok; ++i) {
+    uint32_t token = 0;
+    ok &= rwkv_edge_sampler_sample(sampler, logits, &token).code == RWKV_EDGE_OK;
+    const uint8_t* bytes = nullptr;
+    size_t len = 0;
+    ok &= rwkv_edge_token_bytes(&tok, token, &bytes, &len).code == RWKV_EDGE_OK;
+    if (text_bytes + len <= sizeof text) {
+      std::memcpy(text + text_bytes, bytes, len);
+      text_bytes += len;
+    }
+    (void)rwkv_edge_utf8_complete_prefix(text, text_bytes);
+    ok &= rwkv_edge_step(s, token, &logits).code == RWKV_EDGE_OK;
+  }
+  const long after = static_cast<long>(rwkv_edge::cli::heap_allocations());
+  rwkv_edge_release(s);
+  CHECK(ok);
+  CHECK(text_bytes > 0);
+  std::printf("  allocations in a 200-token generation loop: %ld\n", after - before);
+  CHECK(after - before == 0);
 }
 
 TEST_CASE("the counter sees malloc and new, so a zero below means something") {
