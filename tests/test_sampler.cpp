@@ -28,9 +28,10 @@ struct SamplerBox {
   }
 };
 
+rwkv_edge_sampler_params defaults();
+
 rwkv_edge_sampler_params params_of(const nlohmann::json& s) {
-  rwkv_edge_sampler_params p;
-  rwkv_edge_sampler_default_params(&p);
+  rwkv_edge_sampler_params p = defaults();
   p.temperature = s["temperature"].get<float>();
   p.top_p = s["top_p"].get<float>();
   p.top_k = s["top_k"].get<uint32_t>();
@@ -48,6 +49,19 @@ std::vector<float> forcing(uint32_t vocab, uint32_t token) {
   return l;
 }
 
+rwkv_edge_sampler_params defaults() {
+  rwkv_edge_sampler_params p;
+  rwkv_edge_sampler_default_params(&p);
+  return p;
+}
+
+// The 256-token byte vocabulary, for the whitespace/digit rule.
+const rwkv_edge_tokenizer& bytes_tokenizer() {
+  static const planner::Vocabulary v = planner::byte_vocabulary();
+  static const rwkv_edge_tokenizer t = v.view();
+  return t;
+}
+
 }  // namespace
 
 TEST_CASE("the sampler's distribution equals the official pipeline's, penalties and filters included") {
@@ -55,8 +69,7 @@ TEST_CASE("the sampler's distribution equals the official pipeline's, penalties 
   REQUIRE(f.good());
   const auto cases = nlohmann::json::parse(f);
   REQUIRE(cases.size() >= 10);
-  const planner::Vocabulary bytes = planner::byte_vocabulary();
-  const rwkv_edge_tokenizer t = bytes.view();
+  const rwkv_edge_tokenizer& t = bytes_tokenizer();
   for (const auto& c : cases) {
     CAPTURE(c["settings"].dump());
     SamplerBox box(params_of(c["settings"]), &t, 256);
@@ -81,11 +94,8 @@ TEST_CASE("the sampler's distribution equals the official pipeline's, penalties 
 }
 
 TEST_CASE("same seed, same tokens; the draws follow the distribution") {
-  const planner::Vocabulary bytes = planner::byte_vocabulary();
-  const rwkv_edge_tokenizer t = bytes.view();
-  rwkv_edge_sampler_params p;
-  rwkv_edge_sampler_default_params(&p);
-  p.seed = 42;
+  const rwkv_edge_tokenizer& t = bytes_tokenizer();
+  rwkv_edge_sampler_params p = defaults();
   std::vector<float> logits(256);
   for (int i = 0; i < 256; ++i) logits[i] = std::sin(static_cast<float>(i)) * 3.0f;
   auto run = [&](uint64_t seed) {
@@ -123,10 +133,8 @@ TEST_CASE("same seed, same tokens; the draws follow the distribution") {
 }
 
 TEST_CASE("greedy, bans and an all-banned vocabulary") {
-  const planner::Vocabulary bytes = planner::byte_vocabulary();
-  const rwkv_edge_tokenizer t = bytes.view();
-  rwkv_edge_sampler_params p;
-  rwkv_edge_sampler_default_params(&p);
+  const rwkv_edge_tokenizer& t = bytes_tokenizer();
+  rwkv_edge_sampler_params p = defaults();
   p.temperature = 0.0f;
   SamplerBox box(p, &t, 256);
   std::vector<float> logits(256, 0.0f);
@@ -146,8 +154,7 @@ TEST_CASE("greedy, bans and an all-banned vocabulary") {
 }
 
 TEST_CASE("bad sampler settings and memory are refused with a message") {
-  const planner::Vocabulary bytes = planner::byte_vocabulary();
-  const rwkv_edge_tokenizer t = bytes.view();
+  const rwkv_edge_tokenizer& t = bytes_tokenizer();
   alignas(64) static uint8_t memory[1 << 16];
   rwkv_edge_sampler* s = nullptr;
   auto refused = [&](rwkv_edge_sampler_params p, const char* fragment) {
@@ -155,8 +162,7 @@ TEST_CASE("bad sampler settings and memory are refused with a message") {
     CHECK(st.code == RWKV_EDGE_INVALID_ARGUMENT);
     CHECK_MESSAGE(std::string(st.message).find(fragment) != std::string::npos, st.message);
   };
-  rwkv_edge_sampler_params p;
-  rwkv_edge_sampler_default_params(&p);
+  const rwkv_edge_sampler_params p = defaults();
   auto with = [&](auto change) {
     rwkv_edge_sampler_params q = p;
     change(q);
