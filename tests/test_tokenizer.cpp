@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <unistd.h>
 
 #include "plan_error.h"
 #include "text_stream.h"
