@@ -69,12 +69,11 @@ std::vector<uint32_t> calibration_tokens(const std::string& source, const Vocabu
     if (text.empty()) throw PlanError("calibration file " + source + " is empty");
     *note = source;
   }
-  const rwkv_edge_tokenizer t = used.view();
-  tokens.resize(text.size());
-  size_t n = 0, consumed = 0;
-  const rwkv_edge_status st = rwkv_edge_tokenize(&t, text.data(), text.size(), tokens.data(), tokens.size(), &n, &consumed);
-  if (st.code != RWKV_EDGE_OK) throw PlanError(std::string("calibration text: ") + st.message);
-  tokens.resize(n);
+  try {
+    tokens = tokenize_all(used.view(), text);
+  } catch (const PlanError& e) {
+    throw PlanError(std::string("calibration text: ") + e.what());
+  }
   *note += " (" + std::to_string(tokens.size()) + " tokens)";
   return tokens;
 }

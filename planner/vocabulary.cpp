@@ -237,6 +237,26 @@ std::string world_vocabulary_path() {
   return "";
 }
 
+Vocabulary read_world_vocabulary(uint32_t vocab_size) {
+  const std::string path = world_vocabulary_path();
+  if (path.empty())
+    throw PlanError("--vocab world: rwkv_vocab_v20230424.txt was not found; set RWKV_EDGE_WORLD_VOCAB to its path "
+                    "or pass --vocab FILE");
+  Vocabulary v = read_vocabulary_file(path, vocab_size);
+  v.kind = "world";
+  return v;
+}
+
+std::vector<uint32_t> tokenize_all(const rwkv_edge_tokenizer& tokenizer, const std::string& text) {
+  std::vector<uint32_t> tokens(text.size());  // never more tokens than bytes
+  size_t n = 0, consumed = 0;
+  const rwkv_edge_status st =
+      rwkv_edge_tokenize(&tokenizer, text.data(), text.size(), tokens.data(), tokens.size(), &n, &consumed);
+  if (st.code != RWKV_EDGE_OK) throw PlanError(st.message);
+  tokens.resize(n);
+  return tokens;
+}
+
 Vocabulary choose_vocabulary(const std::string& option, uint32_t model_vocab, std::string* note) {
   if (option == "none") {
     *note = "none (--vocab none)";
@@ -249,18 +269,13 @@ Vocabulary choose_vocabulary(const std::string& option, uint32_t model_vocab, st
     return byte_vocabulary();
   }
   if (option == "world" || (option.empty() && model_vocab == 65536)) {
-    const std::string path = world_vocabulary_path();
-    if (path.empty()) {
-      if (option == "world")
-        throw PlanError("--vocab world: rwkv_vocab_v20230424.txt was not found; set RWKV_EDGE_WORLD_VOCAB to its path "
-                        "or pass --vocab FILE");
+    if (option.empty() && world_vocabulary_path().empty()) {
       *note = "none: a 65536-token model is World, but rwkv_vocab_v20230424.txt was not found (set "
               "RWKV_EDGE_WORLD_VOCAB or pass --vocab FILE); text commands will refuse this file";
       return Vocabulary{};
     }
-    Vocabulary v = read_vocabulary_file(path, model_vocab);
-    v.kind = "world";
-    *note = "world (" + path + ")";
+    Vocabulary v = read_world_vocabulary(model_vocab);
+    *note = "world (" + world_vocabulary_path() + ")";
     return v;
   }
   if (option.empty()) {

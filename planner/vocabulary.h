@@ -38,6 +38,13 @@ Vocabulary read_vocabulary_file(const std::string& path, uint32_t vocab_size);
 // else the path configured at build time when that file exists; "" when neither.
 std::string world_vocabulary_path();
 
+// The World vocabulary file found by world_vocabulary_path(); throws PlanError
+// saying how to point at it when there is none.
+Vocabulary read_world_vocabulary(uint32_t vocab_size);
+
+// Every id of `text` through the runtime's tokenizer. Throws PlanError.
+std::vector<uint32_t> tokenize_all(const rwkv_edge_tokenizer& tokenizer, const std::string& text);
+
 // plan --vocab: "bytes", "world", "none", a file, or "" (the default: bytes for a
 // 256-token model, World for a 65536-token one when its file is found, else
 // none). *note says what was chosen and why.

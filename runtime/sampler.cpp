@@ -14,6 +14,7 @@
 #include <cstring>
 #include <new>
 
+#include "model_file.h"
 #include "rwkv_edge.h"
 #include "status.h"
 
@@ -34,7 +35,7 @@ namespace rwkv_edge {
 namespace {
 
 constexpr size_t kAlign = RWKV_EDGE_ARENA_ALIGNMENT;
-size_t aligned(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+size_t aligned(size_t n) { return align_up(n, kAlign); }
 
 uint64_t splitmix64(uint64_t* x) {
   uint64_t z = (*x += 0x9E3779B97F4A7C15ull);

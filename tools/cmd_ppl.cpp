@@ -83,7 +83,9 @@ int cmd_ppl(int argc, char** argv) {
   try {
     const TextTokenizer tokenizer = TextTokenizer::from_model(model.file().data(), model.file().size());
     tokens = tokenizer.encode(text);
-    if (!tokens.empty()) first_token_bytes = tokenizer.decode({tokens[0]}).size();
+    std::string first;
+    if (!tokens.empty()) tokenizer.append_token(tokens[0], &first);
+    first_token_bytes = first.size();
   } catch (const std::runtime_error& e) {
     if (vocab != 256) throw std::runtime_error(std::string("ppl needs a tokenizer: ") + e.what());
     tokens.assign(reinterpret_cast<const unsigned char*>(text.data()),

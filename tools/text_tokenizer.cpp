@@ -16,10 +16,7 @@ TextTokenizer TextTokenizer::from_vocab_option(const std::string& option) {
   if (option == "bytes") {
     t.owned_ = planner::byte_vocabulary();
   } else if (option == "world") {
-    const std::string path = planner::world_vocabulary_path();
-    if (path.empty())
-      throw std::runtime_error("--vocab world: rwkv_vocab_v20230424.txt was not found; set RWKV_EDGE_WORLD_VOCAB");
-    t.owned_ = planner::read_vocabulary_file(path, 0);
+    t.owned_ = planner::read_world_vocabulary(0);
   } else {
     t.owned_ = planner::read_vocabulary_file(option, 0);
   }
@@ -30,12 +27,7 @@ TextTokenizer TextTokenizer::from_vocab_option(const std::string& option) {
 }
 
 std::vector<uint32_t> TextTokenizer::encode(const std::string& bytes) const {
-  std::vector<uint32_t> tokens(bytes.size());  // never more tokens than bytes
-  size_t n = 0, consumed = 0;
-  const rwkv_edge_status st = rwkv_edge_tokenize(&view_, bytes.data(), bytes.size(), tokens.data(), tokens.size(), &n, &consumed);
-  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(st.message);
-  tokens.resize(n);
-  return tokens;
+  return planner::tokenize_all(view_, bytes);
 }
 
 void TextTokenizer::append_token(uint32_t token, std::string* out) const {
