@@ -6,9 +6,10 @@
 #include "reference_ops.h"
 
 namespace rwkv_edge::ref {
-namespace {
 
 using quant::Format;
+
+namespace {
 
 float load_f32(const uint8_t* p) {
   float f;
@@ -16,7 +17,8 @@ float load_f32(const uint8_t* p) {
   return f;
 }
 
-// Dequantizes columns [begin, end) of one row into out[0 .. end-begin).
+}  // namespace
+
 void dequantize_span(const WeightMatrix& m, const quant::MatrixLayout& l, uint64_t row, uint64_t begin,
                      uint64_t end, float* out) {
   const uint8_t* q = m.data + row * l.row_bytes;
@@ -74,7 +76,6 @@ void dequantize_span(const WeightMatrix& m, const quant::MatrixLayout& l, uint64
   }
 }
 
-}  // namespace
 
 float i8_row_scale(const uint8_t* params, uint64_t row) {
   return load_bfloat16(params + 2 * row);

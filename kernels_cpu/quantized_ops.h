@@ -18,6 +18,10 @@ struct WeightMatrix {
   uint32_t group = 0;             // I4 only
 };
 
+// out[0 .. end-begin) = columns [begin, end) of row `row`, dequantized; `l`
+// is m's layout (passed in so a caller looping over spans computes it once).
+void dequantize_span(const WeightMatrix& m, const quant::MatrixLayout& l, uint64_t row, uint64_t begin,
+                     uint64_t end, float* out);
 // out[cols] = row `row` of m, dequantized.
 void dequantize_row(const WeightMatrix& m, uint64_t row, float* out);
 

@@ -24,9 +24,17 @@ struct Interval {
   bool overlaps(const Interval& o) const { return first <= o.last && o.first <= last; }
 };
 
-}  // namespace
+// Offsets (from the planned region's start) for every activation, `bytes(b)`
+// each; in-place merges give an op's output its input's memory.
+struct Placement {
+  std::vector<uint64_t> offset;  // per buffer; persistent ones are left 0
+  uint64_t high = 0;
+  uint64_t naive = 0;
+  uint32_t merges = 0;
+};
 
-ArenaPlanResult plan_arena(Graph& g, uint64_t scratch_bytes) {
+template <typename BytesOf>
+Placement place_activations(const Graph& g, BytesOf bytes) {
   const size_t n = g.buffers.size();
   const auto end_of_step = static_cast<int64_t>(g.ops.size());
   std::vector<Interval> life(n);
@@ -64,7 +72,8 @@ ArenaPlanResult plan_arena(Graph& g, uint64_t scratch_bytes) {
     while (root[b] != b) b = root[b] = root[root[b]];
     return b;
   };
-  ArenaPlanResult result;
+  Placement result;
+  result.offset.assign(n, 0);
   for (size_t t = 0; t < g.ops.size(); ++t) {
     const GraphOp& op = g.ops[t];
     if (!op_signature(static_cast<uint16_t>(op.type))->in_place_ok) continue;
@@ -76,20 +85,10 @@ ArenaPlanResult plan_arena(Graph& g, uint64_t scratch_bytes) {
       if (g.buffers[in.index].numel != g.buffers[out].numel || life[r].last != static_cast<int64_t>(t)) continue;
       root[out] = r;
       life[r].touch(life[out].last);
-      ++result.in_place_merges;
+      ++result.merges;
       break;
     }
   }
-
-  // Persistent state first, in graph order.
-  uint64_t offset = 0;
-  for (GraphBuffer& b : g.buffers)
-    if (b.persistent) {
-      b.offset = offset;
-      offset += bytes_of(b);
-    }
-  result.state_bytes = offset;
-  result.planned_offset = offset;
 
   // Greedy by size over the roots.
   std::vector<uint32_t> roots;
@@ -97,10 +96,10 @@ ArenaPlanResult plan_arena(Graph& g, uint64_t scratch_bytes) {
     if (!g.buffers[b].persistent && find(b) == b) {
       if (life[b].first < 0) throw PlanError("internal: buffer '" + g.buffers[b].name + "' is never used");
       roots.push_back(b);
-      result.naive_activation_bytes += bytes_of(g.buffers[b]);
+      result.naive += bytes(b);
     }
   std::stable_sort(roots.begin(), roots.end(),
-                   [&](uint32_t a, uint32_t b) { return bytes_of(g.buffers[a]) > bytes_of(g.buffers[b]); });
+                   [&](uint32_t a, uint32_t b) { return bytes(a) > bytes(b); });
   struct Placed {
     uint64_t begin, end;
     Interval life;
@@ -108,7 +107,7 @@ ArenaPlanResult plan_arena(Graph& g, uint64_t scratch_bytes) {
   std::vector<Placed> placed;
   uint64_t high = 0;
   for (uint32_t b : roots) {
-    const uint64_t size = bytes_of(g.buffers[b]);
+    const uint64_t size = bytes(b);
     std::vector<std::pair<uint64_t, uint64_t>> busy;
     for (const Placed& p : placed)
       if (p.life.overlaps(life[b])) busy.emplace_back(p.begin, p.end);
@@ -118,16 +117,56 @@ ArenaPlanResult plan_arena(Graph& g, uint64_t scratch_bytes) {
       if (at + size <= begin) break;
       at = std::max(at, end);
     }
-    g.buffers[b].offset = result.planned_offset + at;
+    result.offset[b] = at;
     placed.push_back({at, at + size, life[b]});
     high = std::max(high, at + size);
   }
   for (uint32_t b = 0; b < n; ++b)
-    if (!g.buffers[b].persistent) g.buffers[b].offset = g.buffers[find(b)].offset;
-  result.planned_bytes = high;
-  result.scratch_offset = result.planned_offset + high;
+    if (!g.buffers[b].persistent) result.offset[b] = result.offset[find(b)];
+  result.high = high;
+  return result;
+}
+
+}  // namespace
+
+ArenaPlanResult plan_arena(Graph& g, uint64_t scratch_bytes, const SequenceOptions& sequence) {
+  ArenaPlanResult result;
+  // Persistent state first, in graph order.
+  uint64_t offset = 0;
+  for (GraphBuffer& b : g.buffers)
+    if (b.persistent) {
+      b.offset = b.seq_offset = offset;
+      offset += bytes_of(b);
+    }
+  result.state_bytes = offset;
+  result.planned_offset = offset;
+
+  const Placement step = place_activations(g, [&](uint32_t b) { return bytes_of(g.buffers[b]); });
+  for (uint32_t b = 0; b < g.buffers.size(); ++b)
+    if (!g.buffers[b].persistent) g.buffers[b].offset = result.planned_offset + step.offset[b];
+  result.planned_bytes = step.high;
+  result.naive_activation_bytes = step.naive;
+  result.in_place_merges = step.merges;
+  result.scratch_offset = result.planned_offset + step.high;
   result.scratch_bytes = align_up(scratch_bytes, kAlign);
   result.total_bytes = result.scratch_offset + result.scratch_bytes;
+
+  // Sequence mode: the same ops over max_chunk rows per activation (the
+  // logits keep one row: only the chunk's last token needs them), laid over
+  // the step's activations and scratch, which are dead between calls.
+  if (sequence.max_chunk > 0) {
+    const uint64_t rows = sequence.max_chunk;
+    const Placement seq = place_activations(g, [&](uint32_t b) {
+      return align_up(g.buffers[b].numel * sizeof(float) * (b == g.logits ? 1 : rows), kAlign);
+    });
+    for (uint32_t b = 0; b < g.buffers.size(); ++b)
+      if (!g.buffers[b].persistent) g.buffers[b].seq_offset = result.planned_offset + seq.offset[b];
+    result.max_chunk = sequence.max_chunk;
+    result.sequence_scratch_offset = result.planned_offset + seq.high;
+    result.sequence_scratch_bytes = align_up(sequence.scratch_bytes, kAlign);
+    result.sequence_bytes = seq.high + result.sequence_scratch_bytes;
+    result.total_bytes = std::max(result.total_bytes, result.planned_offset + result.sequence_bytes);
+  }
   return result;
 }
 

@@ -50,7 +50,7 @@ class TempFile {
 HessianMap collect_hessians(Graph& g, const ModelDims& dims, float ln_x_eps, const CalibrationRequest& request) {
   HessianMap out;
   if (request.weights.empty() || request.tokens.empty()) return out;
-  const ArenaPlanResult arena = plan_arena(g, 0);
+  const ArenaPlanResult arena = plan_arena(g, 0, {});
   TempFile temp(request.scratch_path);
   write_model_file(temp.path(), g, dims, arena, ln_x_eps, "calibration", "calibration");
   MappedFile file(temp.path());

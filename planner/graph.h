@@ -20,7 +20,8 @@ struct GraphBuffer {
   bool persistent = false;
   float init_value = 0.0f;
   int32_t init_tensor = -1;
-  uint64_t offset = 0;  // set by the arena planner
+  uint64_t offset = 0;      // set by the arena planner
+  uint64_t seq_offset = 0;  // the same in sequence mode (offset for persistent buffers)
 };
 
 struct Operand {

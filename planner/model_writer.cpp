@@ -87,14 +87,16 @@ WrittenModel write_model_file(const std::string& path, const Graph& g, const Mod
     buffers.push_back(fb::CreateBufferDirect(fbb, named ? b.name.c_str() : nullptr,
                                              b.persistent ? fb::RegionKind::Persistent : fb::RegionKind::Planned,
                                              fb::DType::F32, b.numel, b.offset, b.numel * sizeof(float),
-                                             b.init_value, b.init_tensor));
+                                             b.init_value, b.init_tensor, b.seq_offset));
   }
   std::vector<flatbuffers::Offset<fb::Region>> regions = {
       fb::CreateRegion(fbb, fb::RegionKind::Persistent, 0, arena.state_bytes),
       fb::CreateRegion(fbb, fb::RegionKind::Planned, arena.planned_offset, arena.planned_bytes),
       fb::CreateRegion(fbb, fb::RegionKind::Scratch, arena.scratch_offset, arena.scratch_bytes)};
   const auto plan = fb::CreateArenaPlanDirect(fbb, arena.total_bytes, RWKV_EDGE_ARENA_ALIGNMENT, &regions,
-                                              &buffers, 0, arena.state_bytes, g.logits);
+                                              &buffers, 0, arena.state_bytes, g.logits, arena.max_chunk,
+                                              arena.sequence_bytes, arena.sequence_scratch_offset,
+                                              arena.sequence_scratch_bytes);
   fb::MetadataBuilder mb(fbb);
   const auto source = fbb.CreateString(source_name);
   const auto format = fbb.CreateString(source_format);

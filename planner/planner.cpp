@@ -6,6 +6,8 @@
 #include "calibration.h"
 #include "importers.h"
 #include "mapped_file.h"
+#include "matmul.h"
+#include "model_file.h"
 #include "model_writer.h"
 #include "onednn_matvec.h"
 #include "plan_error.h"
@@ -78,6 +80,16 @@ std::vector<uint32_t> calibration_tokens(const std::string& source, const Vocabu
   return tokens;
 }
 
+// The runtime packs a chunk's mat-vec input transposed (kernels_cpu/matmul.h)
+// before the product: room for the widest one.
+uint64_t sequence_scratch_bytes(const Graph& g, uint32_t max_chunk) {
+  if (max_chunk == 0) return 0;
+  uint64_t cols = 0;
+  for (const GraphOp& op : g.ops)
+    if (op.type == fb::OpType::MatVec) cols = std::max(cols, g.weights[op.inputs[0].index].shape[1]);
+  return matmul::packed_input_floats(max_chunk, cols) * sizeof(float);
+}
+
 }  // namespace
 
 PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name, const PlanOptions& options) {
@@ -103,7 +115,10 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
     hessians = collect_hessians(g, report.dims, options.ln_x_eps, calibration);
   }
   report.quantized = apply_choices(g, choices, options.quant, hessians);
-  report.arena = plan_arena(g, onednn_scratch_bytes(g));
+  if (options.max_chunk > kMaxChunk)
+    throw PlanError("--max-chunk " + std::to_string(options.max_chunk) + " is above the limit of " +
+                    std::to_string(kMaxChunk));
+  report.arena = plan_arena(g, onednn_scratch_bytes(g), {options.max_chunk, sequence_scratch_bytes(g, options.max_chunk)});
   const WrittenModel written = write_model_file(options.output, g, report.dims, report.arena, options.ln_x_eps,
                                                 source_name, ck.format, vocabulary);
   report.file_bytes = written.file_bytes;

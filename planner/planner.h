@@ -11,6 +11,9 @@
 
 namespace rwkv_edge::planner {
 
+// Measured on the 0.1B shape at int8 (docs/performance.md, "Prefill").
+inline constexpr uint32_t kDefaultMaxChunk = 32;
+
 struct PlanOptions {
   std::string input;
   std::string output;
@@ -22,6 +25,9 @@ struct PlanOptions {
   // The vocabulary to embed: "" (by the model's size), "bytes", "world", "none"
   // or a vocabulary file (vocabulary.h).
   std::string vocab;
+  // The most tokens one prefill chunk holds (sizes the sequence arena); 0:
+  // no sequence mode, prefill runs a step per token.
+  uint32_t max_chunk = kDefaultMaxChunk;
 };
 
 struct PlanReport {

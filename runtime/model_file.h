@@ -21,6 +21,8 @@ inline constexpr uint32_t kFormatVersion = 1;
 inline constexpr uint32_t kSchemaVersion = 1;
 inline constexpr uint64_t kPrefixBytes = 64;
 inline constexpr uint64_t kWeightAlignment = 64;
+// The most tokens a prefill chunk may hold (ArenaPlan.max_chunk): bounds the arena arithmetic.
+inline constexpr uint32_t kMaxChunk = 4096;
 
 struct FilePrefix {
   uint32_t format_version = kFormatVersion;

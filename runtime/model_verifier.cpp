@@ -1,7 +1,9 @@
 #include "model_verifier.h"
 
+#include <algorithm>
 #include <cmath>
 
+#include "matmul.h"
 #include "op_signatures.h"
 #include "tokenizer.h"
 #include "weight_layout.h"
@@ -282,6 +284,113 @@ Status check_op(const fb::Model& model, const fb::Op& op, uint32_t index) {
   return ok_status();
 }
 
+// Sequence mode (prefill) runs the step graph over max_chunk rows at once, so
+// on top of the step's rules: every activation's rows fit the sequence area
+// and stay clear of its scratch, kernels that do not allow aliasing get
+// disjoint rows, and the graph has the shape the sequence interpreter
+// assumes (runtime/prefill.cpp):
+// - a state buffer an op reads (not a WKV state) is a token-shift register:
+//   exactly one Copy writes it, from an activation computed before any op
+//   reads the register, and no op reads it after that Copy (row t then reads
+//   the source's row t - 1, row 0 the register);
+// - the only ops writing state are those Copies and the WKV recurrences;
+// - nothing reads the logits (only the last row is computed).
+Status check_sequence_plan(const fb::Model& model) {
+  const fb::ArenaPlan& plan = *model.arena();
+  const uint64_t rows = plan.max_chunk();
+  if (rows == 0) return ok_status();
+  if (rows > kMaxChunk) return bad("max_chunk %llu is above the limit of %u", static_cast<ull>(rows), kMaxChunk);
+  const auto& buffers = *plan.buffers();
+  const auto& graph = *model.graph();
+  const uint64_t area_begin = plan.state_offset() + plan.state_bytes();
+  uint64_t area_end = 0;
+  if (!checked_add(area_begin, plan.sequence_bytes(), &area_end) || area_end > plan.total_bytes())
+    return bad("the sequence area ends past the arena");
+  const Span scratch{plan.sequence_scratch_offset(), plan.sequence_scratch_offset() + plan.sequence_scratch_bytes()};
+  if (scratch.begin % RWKV_EDGE_ARENA_ALIGNMENT != 0 || scratch.begin < area_begin ||
+      !range_inside(scratch.begin, plan.sequence_scratch_bytes(), area_end))
+    return bad("the sequence scratch is misaligned or outside the sequence area");
+  uint64_t widest = 0;
+  for (const fb::Op* op : graph)
+    if (op->type() == fb::OpType::MatVec)
+      widest = std::max(widest, model.tensors()->Get(op->inputs()->Get(0)->index())->shape()->Get(1));
+  if (plan.sequence_scratch_bytes() / sizeof(float) < matmul::packed_input_floats(rows, widest))
+    return bad("the sequence scratch is too small for %llu rows of %llu values", static_cast<ull>(rows),
+               static_cast<ull>(widest));
+  for (uint32_t i = 0; i < buffers.size(); ++i) {
+    const fb::Buffer& b = *buffers.Get(i);
+    if (b.region() == fb::RegionKind::Persistent) continue;
+    uint64_t bytes = 0;
+    if (!checked_mul(b.size(), i == plan.logits_buffer() ? 1 : rows, &bytes) ||
+        b.seq_offset() % RWKV_EDGE_ARENA_ALIGNMENT != 0 || b.seq_offset() < area_begin ||
+        !range_inside(b.seq_offset(), bytes, area_end) || Span{b.seq_offset(), b.seq_offset() + bytes}.overlaps(scratch))
+      return bad("buffer #%u's sequence rows are misaligned or outside the sequence area", i);
+  }
+  auto seq_span = [&](uint32_t index) {
+    const fb::Buffer& b = *buffers.Get(index);
+    if (b.region() == fb::RegionKind::Persistent) return Span{b.offset(), b.offset() + b.size()};
+    return Span{b.seq_offset(), b.seq_offset() + b.size() * (index == plan.logits_buffer() ? 1 : rows)};
+  };
+  for (uint32_t i = 0; i < graph.size(); ++i) {
+    const fb::Op& op = *graph.Get(i);
+    const OpSignature* sig = op_signature(static_cast<uint16_t>(op.type()));
+    for (uint32_t o = 0; o < op.outputs()->size(); ++o) {
+      const uint32_t out = op.outputs()->Get(o);
+      if (out == plan.logits_buffer() && op.type() != fb::OpType::MatVec)
+        return bad("sequence mode: op %u writes the logits but is not a mat-vec", i);
+      if (sig->in_place_ok) continue;
+      for (const fb::Operand* in : *op.inputs())
+        if (in->kind() == OperandKind::Buffer && seq_span(in->index()).overlaps(seq_span(out)))
+          return bad("sequence mode: op %u (%s) has an output over an input", i, sig->name);
+    }
+    if (buffers.Get(op.outputs()->Get(0))->region() == fb::RegionKind::Persistent && op.type() != fb::OpType::Copy)
+      return bad("sequence mode: op %u (%s) writes state, which only copies and recurrences may", i, sig->name);
+  }
+
+  // Token-shift registers: a per-buffer scan for each would be quadratic, so
+  // one pass records, per state buffer, its Copy; a second checks the readers.
+  for (uint32_t i = 0; i < graph.size(); ++i) {
+    const fb::Op& op = *graph.Get(i);
+    for (const fb::Operand* in : *op.inputs())
+      if (in->kind() == OperandKind::Buffer && in->index() == plan.logits_buffer())
+        return bad("sequence mode: op %u reads the logits", i);
+    if (op.type() != fb::OpType::Copy) continue;
+    const uint32_t reg = op.outputs()->Get(0);
+    if (buffers.Get(reg)->region() != fb::RegionKind::Persistent) continue;
+    const fb::Operand* src = op.inputs()->Get(0);
+    if (src->kind() != OperandKind::Buffer || buffers.Get(src->index())->region() == fb::RegionKind::Persistent)
+      return bad("sequence mode: op %u copies into state from something other than an activation", i);
+    for (uint32_t j = i + 1; j < graph.size(); ++j) {
+      const fb::Op& later = *graph.Get(j);
+      for (const fb::Operand* in : *later.inputs())
+        if (in->kind() == OperandKind::Buffer && in->index() == reg)
+          return bad("sequence mode: op %u reads shift register #%u after it was updated", j, reg);
+      if (later.type() == fb::OpType::Copy && later.outputs()->Get(0) == reg)
+        return bad("sequence mode: shift register #%u is written twice", reg);
+    }
+    bool source_ready = false;  // written before the first read of the register
+    for (uint32_t j = 0; j < i; ++j) {
+      const fb::Op& before = *graph.Get(j);
+      bool reads = false;
+      for (const fb::Operand* in : *before.inputs()) reads |= in->kind() == OperandKind::Buffer && in->index() == reg;
+      if (reads && !source_ready)
+        return bad("sequence mode: op %u reads shift register #%u before its source is computed", j, reg);
+      for (uint32_t o = 0; o < before.outputs()->size(); ++o) source_ready |= before.outputs()->Get(o) == src->index();
+    }
+  }
+  // Every state buffer an op reads must be one of those registers.
+  for (uint32_t j = 0; j < graph.size(); ++j)
+    for (const fb::Operand* in : *graph.Get(j)->inputs()) {
+      if (in->kind() != OperandKind::Buffer || buffers.Get(in->index())->region() != fb::RegionKind::Persistent)
+        continue;
+      bool copied = false;
+      for (uint32_t i = j + 1; i < graph.size() && !copied; ++i)
+        copied = graph.Get(i)->type() == fb::OpType::Copy && graph.Get(i)->outputs()->Get(0) == in->index();
+      if (!copied) return bad("sequence mode: op %u reads state #%u that no later copy updates", j, in->index());
+    }
+  return ok_status();
+}
+
 }  // namespace
 
 static_assert(static_cast<int>(quant::Format::U8MinMax) == static_cast<int>(fb::DType::U8MinMax) &&
@@ -345,6 +454,7 @@ Status verify_model(const uint8_t* file, size_t file_bytes, bool check_weights_c
     embeds += graph.Get(i)->type() == fb::OpType::Embed;
   }
   if (embeds != 1) return bad("the step graph has %u embed ops, expected 1", embeds);
+  RWKV_EDGE_RETURN_IF_ERROR(check_sequence_plan(*model));
   rwkv_edge_tokenizer vocabulary;
   const Status vocabulary_status = bind_tokenizer(*model, &vocabulary);
   if (vocabulary_status.code == RWKV_EDGE_BAD_MODEL) return vocabulary_status;
