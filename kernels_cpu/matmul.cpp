@@ -5,11 +5,13 @@
 namespace rwkv_edge::matmul {
 
 void pack_input(const float* x, uint64_t tokens, uint64_t cols, float* xt) {
-  const uint64_t tp = padded_tokens(tokens);
-  for (uint64_t c = 0; c < cols; ++c) {
-    float* column = xt + c * tp;
-    for (uint64_t t = 0; t < tokens; ++t) column[t] = x[t * cols + c];
-    for (uint64_t t = tokens; t < tp; ++t) column[t] = 0.0f;
+  for (uint64_t t0 = 0; t0 < tokens; t0 += kTokenBlock) {
+    float* block = xt + t0 * cols;
+    const uint64_t nt = tokens - t0 < kTokenBlock ? tokens - t0 : kTokenBlock;
+    for (uint64_t c = 0; c < cols; ++c) {
+      for (uint64_t t = 0; t < nt; ++t) block[c * kTokenBlock + t] = x[(t0 + t) * cols + c];
+      for (uint64_t t = nt; t < kTokenBlock; ++t) block[c * kTokenBlock + t] = 0.0f;
+    }
   }
 }
 
@@ -34,7 +36,7 @@ void matmul_rows_portable(const ref::WeightMatrix& m, const float* xt, uint64_t 
           for (uint64_t j = 0; j < nr; ++j)
             for (uint64_t t = 0; t < nt; ++t) acc[j][t] = y[(t0 + t) * m.rows + r0 + j];
         for (uint64_t c = 0; c < n; ++c) {
-          const float* xc = xt + (begin + c) * tp + t0;
+          const float* xc = xt + t0 * m.cols + (begin + c) * kT;
           for (uint64_t j = 0; j < kRows; ++j) {
             const float wv = w[j][c];
             for (uint64_t t = 0; t < kT; ++t) acc[j][t] += wv * xc[t];

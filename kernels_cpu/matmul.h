@@ -1,8 +1,8 @@
 // Matrix products for chunked prefill: Y[t] = M . X[t] for the T tokens of a
 // chunk, reading the weights once per chunk instead of once per token.
 //
-// The tokens are first packed transposed (pack_input: x^T, tokens padded to
-// kTokenBlock with zeros), once per product and shared by every thread. A
+// The tokens are first packed transposed in blocks (pack_input: x^T, tokens
+// padded to kTokenBlock with zeros), once per product and shared by every thread. A
 // kernel then dequantizes a few weight rows at a time into a small tile on
 // its stack and sweeps all tokens with them, the tokens in vector lanes: no
 // horizontal sums, and every (row, token) sum still runs over the inputs in
@@ -32,7 +32,9 @@ inline uint64_t padded_tokens(uint64_t tokens) { return (tokens + kTokenBlock - 
 // Floats pack_input writes for this many tokens of `cols` values.
 inline uint64_t packed_input_floats(uint64_t tokens, uint64_t cols) { return padded_tokens(tokens) * cols; }
 
-// xt[c * padded_tokens(tokens) + t] = x[t * cols + c]; the padding tokens are 0.
+// Blocks of kTokenBlock tokens, each column-major, so a kernel streams one
+// block contiguously: xt[(t / kTokenBlock) * cols * kTokenBlock + c * kTokenBlock + t % kTokenBlock]
+// = x[t * cols + c]; the padding tokens are 0.
 void pack_input(const float* x, uint64_t tokens, uint64_t cols, float* xt);
 
 // y[t * m.rows + r] = m.row(r) . x[t] for t < tokens, r in [row_begin, row_end);

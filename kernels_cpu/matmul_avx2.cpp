@@ -79,9 +79,9 @@ RWKV_EDGE_AVX2 void dequantize_span_avx2(const ref::WeightMatrix& m, const quant
 
 // acc[j] += w[j][c] * xt[c][0..16) over the span's columns.
 template <bool kFused>
-RWKV_EDGE_AVX2 void sweep(const float (*w)[kSpan], uint64_t n, const float* xt, uint64_t tp, __m256 (&acc)[kRows][2]) {
+RWKV_EDGE_AVX2 void sweep(const float (*w)[kSpan], uint64_t n, const float* xt, __m256 (&acc)[kRows][2]) {
   for (uint64_t c = 0; c < n; ++c) {
-    const __m256 x0 = _mm256_loadu_ps(xt + c * tp), x1 = _mm256_loadu_ps(xt + c * tp + 8);
+    const __m256 x0 = _mm256_loadu_ps(xt + c * kT), x1 = _mm256_loadu_ps(xt + c * kT + 8);
     for (uint64_t j = 0; j < kRows; ++j) {
       const __m256 wv = _mm256_broadcast_ss(&w[j][c]);
       if constexpr (kFused) {
@@ -122,7 +122,7 @@ RWKV_EDGE_AVX2 void matmul(const ref::WeightMatrix& m, const float* xt, uint64_t
             acc[j][1] = _mm256_load_ps(lanes[j] + 8);
           }
         }
-        sweep<kFused>(w, n, xt + begin * tp + t0, tp, acc);
+        sweep<kFused>(w, n, xt + t0 * m.cols + begin * kT, acc);
         for (uint64_t j = 0; j < kRows; ++j) {
           _mm256_store_ps(lanes[j], acc[j][0]);
           _mm256_store_ps(lanes[j] + 8, acc[j][1]);

@@ -6,6 +6,7 @@
 #include "gemv.h"
 #include "matvec_batches.h"
 #include "reference_ops.h"
+#include "wkv.h"
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -86,32 +87,40 @@ void bind_onednn(rwkv_edge_session* s) {
   }
 }
 
-// A WKV recurrence on heads [first, first + count) only: every operand is
-// per channel, the state per head, so a range is pointer offsets.
-void wkv_heads(const ResolvedOp& r, uint64_t first, uint64_t count) {
+// A WKV recurrence on heads [first, first + count) only, over `rows`
+// tokens in order: every operand is per channel, the state per head, so a
+// range is pointer offsets.
+struct WkvJob {
+  cpu::KernelPath kernels;
+  const ResolvedOp* op;
+  const float* const* in;
+  const uint64_t* in_stride;
+  float* out;
+  uint64_t out_stride;
+  uint64_t rows;
+};
+
+void wkv_heads(const WkvJob& job, uint64_t first, uint64_t count) {
+  const ResolvedOp& r = *job.op;
   const uint64_t hs = r.n / static_cast<uint64_t>(r.iparam), o = first * hs, n = count * hs;
   float* state = r.out[1] + first * hs * hs;
-  if (static_cast<fb::OpType>(r.type) == fb::OpType::Wkv7)
-    ref::wkv7(r.in[0] + o, r.in[1] + o, r.in[2] + o, r.in[3] + o, r.in[4] + o, r.in[5] + o, state, r.out[0] + o, n,
-              count);
-  else
-    ref::wkv5(r.in[0] + o, r.in[1] + o, r.in[2] + o, r.in[3] + o, r.in[4] + o, state, r.out[0] + o, n, count);
+  const bool v7 = static_cast<fb::OpType>(r.type) == fb::OpType::Wkv7;
+  for (uint64_t t = 0; t < job.rows; ++t) {
+    const float* in[kMaxOpInputs];
+    for (int i = 0; i < (v7 ? 6 : 5); ++i) in[i] = job.in[i] + t * job.in_stride[i] + o;
+    float* out = job.out + t * job.out_stride + o;
+    if (v7)
+      wkv::wkv7(job.kernels, in[0], in[1], in[2], in[3], in[4], in[5], state, out, n, count);
+    else
+      wkv::wkv5(job.kernels, in[0], in[1], in[2], in[3], in[4], state, out, n, count);
+  }
 }
 
 void wkv_job(const void* ctx, uint32_t index, uint32_t count) {
-  const ResolvedOp& r = *static_cast<const ResolvedOp*>(ctx);
+  const auto& job = *static_cast<const WkvJob*>(ctx);
   uint64_t begin = 0, end = 0;
-  split_rows(static_cast<uint64_t>(r.iparam), 1, index, count, &begin, &end);
-  if (begin < end) wkv_heads(r, begin, end - begin);
-}
-
-// The state update touches heads x head_size^2 floats a step (the 0.1B shape:
-// 48K per layer), too much to leave on one thread while the others wait.
-void run_wkv(rwkv_edge_session* s, const ResolvedOp& r) {
-  if (s->pool.size() > 1 && r.iparam > 1)
-    s->pool.run(&wkv_job, &r);
-  else
-    wkv_heads(r, 0, static_cast<uint64_t>(r.iparam));
+  split_rows(static_cast<uint64_t>(job.op->iparam), 1, index, count, &begin, &end);
+  if (begin < end) wkv_heads(job, begin, end - begin);
 }
 
 // One mat-vec, or a batch of them that read none of each other's outputs
@@ -152,39 +161,15 @@ void run_matvecs(rwkv_edge_session* s, const ResolvedOp* ops, uint32_t count) {
 }
 
 void run_op(rwkv_edge_session* s, const ResolvedOp& r) {
-  using fb::OpType;
-  const auto n = static_cast<size_t>(r.n);
-  switch (static_cast<OpType>(r.type)) {
-    case OpType::Embed: ref::dequantize_row(r.table, s->token, r.out[0]); break;
-    case OpType::LayerNorm: ref::layer_norm(r.in[0], r.in[1], r.in[2], r.out[0], n, r.fparam); break;
-    case OpType::GroupNorm:
-      ref::group_norm(r.in[0], r.in[1], r.in[2], r.out[0], n, static_cast<size_t>(r.iparam), r.fparam);
+  switch (static_cast<fb::OpType>(r.type)) {
+    case fb::OpType::MatVec: run_matvecs(s, &r, 1); break;
+    case fb::OpType::Wkv5:
+    case fb::OpType::Wkv7: {
+      static constexpr uint64_t kNoStride[kMaxOpInputs] = {};
+      run_wkv_rows(s, r, r.in, kNoStride, r.out[0], 0, 1);
       break;
-    case OpType::MatVec: run_matvecs(s, &r, 1); break;
-    case OpType::Add: ref::add(r.in[0], r.in[1], r.out[0], n); break;
-    case OpType::Sub: ref::sub(r.in[0], r.in[1], r.out[0], n); break;
-    case OpType::Mul: ref::mul(r.in[0], r.in[1], r.out[0], n); break;
-    case OpType::MulAdd: ref::mul_add(r.in[0], r.in[1], r.in[2], r.out[0], n); break;
-    case OpType::Lerp: ref::lerp(r.in[0], r.in[1], r.in[2], r.out[0], n); break;
-    case OpType::Sigmoid: ref::sigmoid(r.in[0], r.out[0], n); break;
-    case OpType::Tanh: ref::tanh(r.in[0], r.out[0], n); break;
-    case OpType::Silu: ref::silu(r.in[0], r.out[0], n); break;
-    case OpType::ReluSquare: ref::relu_square(r.in[0], r.out[0], n); break;
-    case OpType::ExpNegExp: ref::exp_neg_exp(r.in[0], r.out[0], n); break;
-    case OpType::V7Decay: ref::v7_decay(r.in[0], r.out[0], n); break;
-    case OpType::Copy: ref::copy(r.in[0], r.out[0], n); break;
-    case OpType::Wkv4:
-      ref::wkv4(r.in[0], r.in[1], r.in[2], r.in[3], r.out[1], r.out[2], r.out[3], r.out[0], n);
-      break;
-    case OpType::Wkv5:
-    case OpType::Wkv7: run_wkv(s, r); break;
-    case OpType::HeadL2Norm: ref::head_l2_norm(r.in[0], r.out[0], n, static_cast<size_t>(r.iparam)); break;
-    case OpType::V7KeyMix: ref::v7_key_mix(r.in[0], r.in[1], r.in[2], r.out[0], n); break;
-    case OpType::V7Bonus:
-      ref::v7_bonus(r.in[0], r.in[1], r.in[2], r.in[3], r.in[4], r.out[0], n,
-                    static_cast<size_t>(r.iparam));
-      break;
-    case OpType::Scale: ref::scale(r.in[0], r.fparam, r.out[0], n); break;
+    }
+    default: run_row_op(r, r.in, r.out, s->token); break;
   }
 }
 
@@ -198,6 +183,61 @@ void release_onednn(rwkv_edge_session* s) {
 bool valid(const rwkv_edge_session* s) { return s != nullptr && s->magic == kSessionMagic; }
 
 }  // namespace
+
+bool session_valid(const rwkv_edge_session* s) { return valid(s); }
+
+void run_row_op(const ResolvedOp& r, const float* const* in, float* const* out, uint32_t token) {
+  using fb::OpType;
+  const auto n = static_cast<size_t>(r.n);
+  switch (static_cast<OpType>(r.type)) {
+    case OpType::Embed: ref::dequantize_row(r.table, token, out[0]); break;
+    case OpType::LayerNorm: ref::layer_norm(in[0], in[1], in[2], out[0], n, r.fparam); break;
+    case OpType::GroupNorm:
+      ref::group_norm(in[0], in[1], in[2], out[0], n, static_cast<size_t>(r.iparam), r.fparam);
+      break;
+    case OpType::Add: ref::add(in[0], in[1], out[0], n); break;
+    case OpType::Sub: ref::sub(in[0], in[1], out[0], n); break;
+    case OpType::Mul: ref::mul(in[0], in[1], out[0], n); break;
+    case OpType::MulAdd: ref::mul_add(in[0], in[1], in[2], out[0], n); break;
+    case OpType::Lerp: ref::lerp(in[0], in[1], in[2], out[0], n); break;
+    case OpType::Sigmoid: ref::sigmoid(in[0], out[0], n); break;
+    case OpType::Tanh: ref::tanh(in[0], out[0], n); break;
+    case OpType::Silu: ref::silu(in[0], out[0], n); break;
+    case OpType::ReluSquare: ref::relu_square(in[0], out[0], n); break;
+    case OpType::ExpNegExp: ref::exp_neg_exp(in[0], out[0], n); break;
+    case OpType::V7Decay: ref::v7_decay(in[0], out[0], n); break;
+    case OpType::Copy: ref::copy(in[0], out[0], n); break;
+    case OpType::Wkv4: ref::wkv4(in[0], in[1], in[2], in[3], out[1], out[2], out[3], out[0], n); break;
+    case OpType::HeadL2Norm: ref::head_l2_norm(in[0], out[0], n, static_cast<size_t>(r.iparam)); break;
+    case OpType::V7KeyMix: ref::v7_key_mix(in[0], in[1], in[2], out[0], n); break;
+    case OpType::V7Bonus:
+      ref::v7_bonus(in[0], in[1], in[2], in[3], in[4], out[0], n, static_cast<size_t>(r.iparam));
+      break;
+    case OpType::Scale: ref::scale(in[0], r.fparam, out[0], n); break;
+    case OpType::MatVec:
+    case OpType::Wkv5:
+    case OpType::Wkv7: break;  // the callers run these (session.h)
+  }
+}
+
+// The state update touches heads x head_size^2 floats a token (the 0.1B
+// shape: 48K per layer), too much to leave on one thread while the others wait.
+void run_wkv_rows(rwkv_edge_session* s, const ResolvedOp& r, const float* const* in, const uint64_t* in_stride,
+                  float* out, uint64_t out_stride, uint64_t rows) {
+  const WkvJob job{s->kernels, &r, in, in_stride, out, out_stride, rows};
+  if (s->pool.size() > 1 && r.iparam > 1)
+    s->pool.run(&wkv_job, &job);
+  else
+    wkv_heads(job, 0, static_cast<uint64_t>(r.iparam));
+}
+
+void run_matvec_single(rwkv_edge_session* s, const ResolvedOp& r, const float* x, float* y) {
+  ResolvedOp one = r;
+  one.in[1] = x;
+  one.out[0] = y;
+  one.onednn = onednn::MatVec{};  // a primitive is bound to the step's buffers
+  run_matvecs(s, &one, 1);
+}
 
 ArenaLayout arena_layout(const fb::Model& model) {
   ArenaLayout l;
@@ -310,6 +350,11 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
   s->ops = reinterpret_cast<ResolvedOp*>(base + layout.ops_offset);
   s->n_ops = vm.model->graph()->size();
   for (uint32_t i = 0; i < s->n_ops; ++i) resolve_op(s, *vm.model->graph()->Get(i), &s->ops[i]);
+  s->max_chunk = plan.max_chunk();
+  if (s->max_chunk > 0) {
+    s->sequence_scratch = reinterpret_cast<float*>(s->plan_base + plan.sequence_scratch_offset());
+    resolve_sequence(s);
+  }
   // Batches need threads to share and leave oneDNN-bound mat-vecs alone.
   if (opts.n_threads > 1 && !opts.use_onednn)
     plan_matvec_batches(*vm.model, [s](uint32_t first, uint32_t size) {
@@ -350,6 +395,10 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
     s->token = 0;
     for (uint32_t i = 0; i < s->n_ops; ++i) run_op(s, s->ops[i]);
   }
+  // Touch every planned byte now, so the pages are the process's from init
+  // on and the first prefill pays no page faults.
+  std::memset(s->plan_base + plan.state_offset() + plan.state_bytes(), 0,
+              plan.total_bytes() - plan.state_offset() - plan.state_bytes());
   rwkv_edge_state_reset(s);
   *session = s;
   return ok_status();

@@ -27,6 +27,15 @@ struct ResolvedOp {
   float* out[kMaxOpOutputs] = {};
   onednn::MatVec onednn;  // primitive == nullptr: reference kernel
   uint16_t batch = 1;     // ops from this one on that run as one job (matvec_batches.h); 0 inside a batch
+  // Sequence mode (prefill.cpp): row 0 of every operand; row t is t * its
+  // stride further (stride 0: weights and state, the same every row).
+  const float* seq_in[kMaxOpInputs] = {};
+  float* seq_out[kMaxOpOutputs] = {};
+  uint64_t in_stride[kMaxOpInputs] = {};
+  uint64_t out_stride[kMaxOpOutputs] = {};
+  uint8_t shifted = 0;         // bit i: input i is a token-shift register (row t reads row t - 1 of seq_in[i])
+  bool writes_state = false;   // a Copy into a shift register: only the chunk's last row is copied
+  bool writes_logits = false;  // the head: only the rows asked for are computed, one at a time
 };
 
 struct StateInit {
@@ -46,6 +55,20 @@ ArenaLayout arena_layout(const fb::Model& model);
 // called ahead of every op, when that op's inputs are valid.
 using OpObserver = void (*)(void* ctx, uint32_t op_index, const ResolvedOp& op);
 rwkv_edge_status step_observed(rwkv_edge_session* s, uint32_t token, OpObserver before_op, void* ctx);
+
+// Runs one op for one token on explicit operands (a step, or one row of a
+// prefill chunk). Not for MatVec and the WKV recurrences of v5-v7, whose
+// callers split them between threads.
+void run_row_op(const ResolvedOp& r, const float* const* in, float* const* out, uint32_t token);
+// The WKV recurrence of v5-v7 over `rows` tokens, heads split between the
+// pool's threads: row t's operands are t * their stride further.
+void run_wkv_rows(rwkv_edge_session* s, const ResolvedOp& r, const float* const* in, const uint64_t* in_stride,
+                  float* out, uint64_t out_stride, uint64_t rows);
+// A mat-vec for one token (the head during prefill).
+void run_matvec_single(rwkv_edge_session* s, const ResolvedOp& r, const float* x, float* y);
+// Binds the sequence-mode fields of every op (init, when the plan has max_chunk > 0).
+void resolve_sequence(rwkv_edge_session* s);
+bool session_valid(const rwkv_edge_session* s);
 
 }  // namespace rwkv_edge
 
@@ -71,4 +94,6 @@ struct rwkv_edge_session {
   uint8_t* input_scratch;  // gemv::prepare_input's scratch, side by side for a batch's members
   uint64_t step_weight_bytes;
   rwkv_edge::ThreadPool pool;
+  uint32_t max_chunk;       // 0: the plan has no sequence mode (prefill runs steps)
+  float* sequence_scratch;  // the chunk's transposed mat-vec input
 };

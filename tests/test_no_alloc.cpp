@@ -37,6 +37,8 @@ long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onedn
   std::vector<uint8_t> saved(rwkv_edge_state_bytes(s));
   rwkv_edge_info info;
   rwkv_edge_get_info(s, &info);
+  std::vector<uint32_t> prompt(70);  // several chunks and a partial one
+  for (uint32_t i = 0; i < prompt.size(); ++i) prompt[i] = (i * 5 + 1) % info.vocab_size;
   const long before = static_cast<long>(rwkv_edge::cli::heap_allocations());
   const float* logits = nullptr;
   bool ok = true;
@@ -46,11 +48,16 @@ long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onedn
   ok &= rwkv_edge_state_restore(s, saved.data(), saved.size()).code == RWKV_EDGE_OK;
   rwkv_edge_state_reset(s);
   ok &= rwkv_edge_step(s, info.vocab_size, &logits).code == RWKV_EDGE_TOKEN_OUT_OF_RANGE;  // error path too
+  ok &= rwkv_edge_prefill(s, prompt.data(), prompt.size(), &logits).code == RWKV_EDGE_OK;
+  ok &= rwkv_edge_prefill_each(s, prompt.data(), prompt.size(), [](void*, size_t, const float*) {}, nullptr).code ==
+        RWKV_EDGE_OK;
+  prompt.back() = info.vocab_size;
+  ok &= rwkv_edge_prefill(s, prompt.data(), prompt.size(), &logits).code == RWKV_EDGE_TOKEN_OUT_OF_RANGE;
   const long after = static_cast<long>(rwkv_edge::cli::heap_allocations());
   rwkv_edge_release(s);
   CHECK(ok);
   if (onednn_ops != nullptr) *onednn_ops = info.n_onednn_ops;
-  std::printf("  allocations after init over 1,000 steps + save/restore (%s, %s kernels, %u threads): %ld (oneDNN ops: %u)\n",
+  std::printf("  allocations after init over 1,000 steps + save/restore + prefills (%s, %s kernels, %u threads): %ld (oneDNN ops: %u)\n",
               use_onednn ? "oneDNN" : "own", rwkv_edge_kernels_name(info.kernels), info.n_threads, after - before,
               info.n_onednn_ops);
   return after - before;
@@ -134,7 +141,7 @@ TEST_CASE("zero allocations in a generation loop: tokenize, step, sample, decode
   size_t n = 0, consumed = 0;
   bool ok = rwkv_edge_tokenize(&tok, kPrompt, sizeof kPrompt - 1, ids, 64, &n, &consumed).code == RWKV_EDGE_OK;
   const float* logits = nullptr;
-  for (size_t i = 0; i < n; ++i) ok &= rwkv_edge_step(s, ids[i], &logits).code == RWKV_EDGE_OK;
+  ok &= rwkv_edge_prefill(s, ids, n, &logits).code == RWKV_EDGE_OK;
   for (int i = 0; i < 200 && ok; ++i) {
     uint32_t token = 0;
     ok &= rwkv_edge_sampler_sample(sampler, logits, &token).code == RWKV_EDGE_OK;

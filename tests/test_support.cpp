@@ -137,6 +137,38 @@ std::vector<float> run_logits_on(const ModelBytes& model, const std::vector<uint
   return run_with(model, tokens, options_for(threads, kernels, false));
 }
 
+std::vector<float> run_sequence_logits(const ModelBytes& model, const std::vector<uint32_t>& tokens, uint32_t threads,
+                                       uint32_t kernels) {
+  size_t need = 0;
+  rwkv_edge_status st = rwkv_edge_arena_size_required(model.data(), model.size, &need);
+  REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
+  ArenaBuffer arena(need);
+  const rwkv_edge_options opts = options_for(threads, kernels, false);
+  rwkv_edge_session* s = nullptr;
+  st = rwkv_edge_init(model.data(), model.size, arena.ptr, need, &opts, &s);
+  REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
+  rwkv_edge_info info;
+  rwkv_edge_get_info(s, &info);
+  struct Rows {
+    std::vector<float> out;
+    uint32_t vocab;
+    size_t next;
+    bool in_order;
+  } rows{{}, info.vocab_size, 0, true};
+  st = rwkv_edge_prefill_each(
+      s, tokens.data(), tokens.size(),
+      [](void* ctx, size_t index, const float* logits) {
+        auto* r = static_cast<Rows*>(ctx);
+        r->in_order &= index == r->next++;
+        r->out.insert(r->out.end(), logits, logits + r->vocab);
+      },
+      &rows);
+  REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
+  CHECK(rows.in_order);
+  rwkv_edge_release(s);
+  return rows.out;
+}
+
 rwkv_edge_status try_init(const ModelBytes& model, uint32_t threads, uint32_t kernels) {
   size_t need = 0;
   rwkv_edge_status st = rwkv_edge_arena_size_required(model.data(), model.size, &need);

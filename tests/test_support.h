@@ -44,6 +44,9 @@ std::vector<float> run_logits(const ModelBytes& model, const std::vector<uint32_
 // The same on `threads` threads with the given rwkv_edge_kernels path, no oneDNN.
 std::vector<float> run_logits_on(const ModelBytes& model, const std::vector<uint32_t>& tokens, uint32_t threads,
                                  uint32_t kernels);
+// The same through rwkv_edge_prefill_each (sequence mode, chunked as planned).
+std::vector<float> run_sequence_logits(const ModelBytes& model, const std::vector<uint32_t>& tokens, uint32_t threads,
+                                       uint32_t kernels);
 // rwkv_edge_init's status for these options (the session is released again).
 rwkv_edge_status try_init(const ModelBytes& model, uint32_t threads, uint32_t kernels);
 float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b);

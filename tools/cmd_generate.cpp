@@ -72,11 +72,7 @@ int cmd_generate(int argc, char** argv) {
   std::signal(SIGINT, on_interrupt);
   std::fwrite(prompt.data(), 1, prompt.size(), stdout);
   std::fflush(stdout);
-  const float* logits = nullptr;
-  for (uint32_t t : prompt_tokens) {
-    if (g_interrupted) break;
-    logits = model.step(t);
-  }
+  const float* logits = model.prefill(prompt_tokens);  // chunked: the weights are read once per chunk
   TextStream stream(stdout, a.get("--stop"));
   std::string bytes;
   for (uint64_t i = 0; i < n && !g_interrupted; ++i) {

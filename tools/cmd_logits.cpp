@@ -16,26 +16,36 @@ int cmd_logits(int argc, char** argv) {
   if (!a.has("--tokens")) throw UsageError("missing --tokens 1,2,3");
   if (!a.has("--out")) throw UsageError("missing --out L.bin");
   const std::string mode = a.get("--mode", "step");
-  if (mode == "seq") throw UsageError("--mode seq (chunked prefill) is not implemented yet; use --mode step");
-  if (mode != "step") throw UsageError("--mode must be step or seq");
+  if (mode != "step" && mode != "seq") throw UsageError("--mode must be step or seq");
   ModelSession model(a.positional[0], parse_runtime_choice(a), /*verify_weights=*/true);
   const uint32_t vocab = model.info().vocab_size;
   const std::vector<uint32_t> tokens = parse_token_list(a.get("--tokens"), vocab);
   const std::string out = a.get("--out");
   const std::string tmp = out + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) throw std::runtime_error("cannot create " + tmp);
-  for (uint32_t t : tokens) {
-    const float* logits = model.step(t);
-    if (std::fwrite(logits, sizeof(float), vocab, f) != vocab) {
-      std::fclose(f);
-      std::remove(tmp.c_str());
-      throw std::runtime_error("cannot write " + tmp);
+  struct Sink {
+    FILE* f;
+    uint32_t vocab;
+    bool failed;
+  } sink{std::fopen(tmp.c_str(), "wb"), vocab, false};
+  if (sink.f == nullptr) throw std::runtime_error("cannot create " + tmp);
+  auto write_row = [](void* ctx, size_t, const float* logits) {
+    auto* k = static_cast<Sink*>(ctx);
+    k->failed |= std::fwrite(logits, sizeof(float), k->vocab, k->f) != k->vocab;
+  };
+  rwkv_edge_status st{};
+  if (mode == "seq") {
+    st = rwkv_edge_prefill_each(model.get(), tokens.data(), tokens.size(), write_row, &sink);
+  } else {
+    for (size_t i = 0; i < tokens.size() && st.code == RWKV_EDGE_OK; ++i) {
+      const float* logits = nullptr;
+      st = rwkv_edge_step(model.get(), tokens[i], &logits);
+      if (st.code == RWKV_EDGE_OK) write_row(&sink, i, logits);
     }
   }
-  if (std::fclose(f) != 0 || std::rename(tmp.c_str(), out.c_str()) != 0) {
+  if (std::fclose(sink.f) != 0 || sink.failed || st.code != RWKV_EDGE_OK ||
+      std::rename(tmp.c_str(), out.c_str()) != 0) {
     std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write " + out);
+    throw std::runtime_error(st.code != RWKV_EDGE_OK ? std::string(st.message) : "cannot write " + out);
   }
   std::fprintf(stderr, "wrote %zu x %u float32 logits to %s\n", tokens.size(), vocab, out.c_str());
   return 0;

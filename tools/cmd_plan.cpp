@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_args.h"
+#include "model_file.h"
 #include "commands.h"
 #include "planner.h"
 
@@ -62,8 +63,7 @@ int cmd_plan(int argc, char** argv) {
                             {"--json"});
   if (a.positional.size() != 1) throw UsageError("expected one input checkpoint");
   if (!a.has("-o")) throw UsageError("missing -o OUT.rwkv");
-  for (const char* later : {"--max-chunk", "--ram-budget"})
-    if (a.has(later)) throw UsageError(std::string(later) + " is not implemented yet");
+  if (a.has("--ram-budget")) throw UsageError("--ram-budget is not implemented yet");
   planner::PlanOptions o;
   o.quant = parse_quant_options(a);
   o.calibration = a.get("--calibration");
@@ -72,6 +72,8 @@ int cmd_plan(int argc, char** argv) {
   if (a.has("--vocab") && o.vocab.empty()) throw UsageError("--vocab needs world, bytes, none or a file");
   o.input = a.positional[0];
   o.output = a.get("-o");
+  if (a.has("--max-chunk"))
+    o.max_chunk = static_cast<uint32_t>(parse_uint(a.get("--max-chunk"), "--max-chunk", kMaxChunk));
   if (a.has("--ln-x-eps")) o.ln_x_eps = parse_float(a.get("--ln-x-eps"), "--ln-x-eps");
   const planner::PlanReport r = planner::plan_model(o);
   const auto& d = r.dims;
@@ -85,7 +87,8 @@ int cmd_plan(int argc, char** argv) {
         {"ln_x_eps", o.ln_x_eps}, {"parameters", r.parameters}, {"model_bytes", r.file_bytes},
         {"weight_bytes", r.weight_bytes}, {"arena_bytes", r.arena_bytes_required},
         {"regions", {{"session", session_bytes}, {"state", ar.state_bytes}, {"activations", ar.planned_bytes},
-                     {"scratch", ar.scratch_bytes}}},
+                     {"scratch", ar.scratch_bytes}, {"sequence", ar.sequence_bytes}}},
+        {"max_chunk", ar.max_chunk},
         {"activations_unplanned_bytes", ar.naive_activation_bytes}, {"in_place_merges", ar.in_place_merges},
         {"ops", r.n_ops}, {"tensors", r.n_tensors}, {"buffers", r.n_buffers},
         {"bytes_per_parameter", static_cast<double>(r.file_bytes) / static_cast<double>(r.parameters)},
@@ -112,6 +115,12 @@ int cmd_plan(int argc, char** argv) {
               ("greedy by size; " + std::to_string(ar.naive_activation_bytes) + " bytes unplanned, " +
                std::to_string(ar.in_place_merges) + " in-place").c_str());
   std::printf("%-24s %14llu  %s\n", "scratch", static_cast<unsigned long long>(ar.scratch_bytes), "oneDNN scratchpad");
+  if (ar.max_chunk > 0)
+    std::printf("%-24s %14llu  %s\n", "prefill (sequence)", static_cast<unsigned long long>(ar.sequence_bytes),
+                ("chunks of up to " + std::to_string(ar.max_chunk) +
+                 " tokens, over the activations and scratch (--max-chunk)").c_str());
+  else
+    std::printf("%-24s %14s  %s\n", "prefill (sequence)", "0", "none: prefill runs a step per token (--max-chunk 0)");
   std::printf("%-24s %14llu  (%s)\n", "arena total", static_cast<unsigned long long>(r.arena_bytes_required),
               human_bytes(r.arena_bytes_required).c_str());
   std::printf("%-24s %14llu  (%s; weights %llu; %.3f bytes per parameter)\n", "model file",

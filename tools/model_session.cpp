@@ -38,4 +38,11 @@ const float* ModelSession::step(uint32_t token) {
   return logits;
 }
 
+const float* ModelSession::prefill(const std::vector<uint32_t>& tokens) {
+  const float* logits = nullptr;
+  const rwkv_edge_status st = rwkv_edge_prefill(session_, tokens.data(), tokens.size(), &logits);
+  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(st.message);
+  return logits;
+}
+
 }  // namespace rwkv_edge::cli

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli_args.h"
 #include "mapped_file.h"
@@ -24,6 +25,8 @@ class ModelSession {
   const rwkv_edge_info& info() const { return info_; }
   const planner::MappedFile& file() const { return file_; }
   const float* step(uint32_t token);  // throws on a runtime error
+  // Chunked prefill (rwkv_edge_prefill): the logits after the last token.
+  const float* prefill(const std::vector<uint32_t>& tokens);
 
  private:
   planner::MappedFile file_;

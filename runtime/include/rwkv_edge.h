@@ -102,6 +102,24 @@ rwkv_edge_status rwkv_edge_init(const void *model, size_t model_bytes, void *are
 rwkv_edge_status rwkv_edge_step(rwkv_edge_session *session, uint32_t token,
                                 const float **logits);
 
+/* Feeds n_tokens tokens as one sequence ("GPT mode"): chunks of at most
+ * rwkv_edge_max_chunk() tokens run their mat-vecs as matrix products, which
+ * read the weights once per chunk. The state ends as after n_tokens steps;
+ * *logits (may be NULL) are those after the last token, valid until the
+ * next call. Every id is checked before anything runs: on error the state
+ * is unchanged. A model planned without sequence mode (max chunk 0) runs a
+ * step per token. */
+rwkv_edge_status rwkv_edge_prefill(rwkv_edge_session *session, const uint32_t *tokens, size_t n_tokens,
+                                   const float **logits);
+/* The same, and every token's logits go to `each` (index 0 .. n_tokens-1,
+ * in order; the pointer is valid during the call only). Slower than
+ * rwkv_edge_prefill: the head runs once per token. */
+typedef void (*rwkv_edge_logits_fn)(void *ctx, size_t index, const float *logits);
+rwkv_edge_status rwkv_edge_prefill_each(rwkv_edge_session *session, const uint32_t *tokens, size_t n_tokens,
+                                        rwkv_edge_logits_fn each, void *ctx);
+/* The most tokens one prefill chunk holds (plan --max-chunk); 0: none. */
+uint32_t rwkv_edge_max_chunk(const rwkv_edge_session *session);
+
 void rwkv_edge_get_info(const rwkv_edge_session *session, rwkv_edge_info *info);
 
 size_t rwkv_edge_state_bytes(const rwkv_edge_session *session);
