@@ -484,6 +484,7 @@ const char* rwkv_edge_code_name(rwkv_edge_code code) {
     case RWKV_EDGE_STATE_SIZE_MISMATCH: return "state size mismatch";
     case RWKV_EDGE_BACKEND_ERROR: return "backend error";
     case RWKV_EDGE_UNSUPPORTED: return "unsupported";
+    case RWKV_EDGE_BAD_STATE: return "bad state file";
   }
   return "unknown";
 }

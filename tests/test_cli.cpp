@@ -1,4 +1,5 @@
-// The CLI contract end to end: plan, inspect --json, logits, ppl, and one clear
+// The CLI contract end to end: plan, inspect --json, logits (step and seq),
+// ppl, generate, chat, state files, and one clear
 // line with a non-zero exit for bad input (no output file left behind).
 #include <doctest/doctest.h>
 #include <sys/wait.h>
@@ -281,4 +282,112 @@ TEST_CASE("generate: seeded text from the built-in tiny model, stop strings, cle
   CHECK(none.status != 0);
   CHECK(none.out.find("carries no vocabulary") != std::string::npos);
   std::remove(model.c_str());
+}
+
+TEST_CASE("logits --mode seq writes step mode's bytes; plan --max-chunk is checked") {
+  const std::string model = "/tmp/rwkv-edge-cli-seq.rwkv", a = "/tmp/rwkv-edge-cli-seq-a.bin",
+                    b = "/tmp/rwkv-edge-cli-seq-b.bin";
+  Run r = run("plan " + data_path("mini-v7.pth") + " -o " + model + " --max-chunk 5");
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  CHECK(r.out.find("chunks of up to 5 tokens") != std::string::npos);
+  const std::string tokens = " --tokens 1,5,0,23,7,7,12,3,19,2,11,4,9,8,6,1,0,22,13 --threads 2 --out ";
+  REQUIRE(run("logits " + model + tokens + a + " --mode step").status == 0);
+  REQUIRE(run("logits " + model + tokens + b + " --mode seq").status == 0);
+  CHECK(read_file(a) == read_file(b));
+  r = run("plan " + data_path("mini-v7.pth") + " -o " + model + " --max-chunk 99999");
+  CHECK(r.status != 0);
+  CHECK(r.out.find("--max-chunk") != std::string::npos);
+  r = run("logits " + model + " --tokens 1 --out " + a + " --mode gpt");
+  CHECK(r.status != 0);
+  CHECK(r.out.find("--mode must be step or seq") != std::string::npos);
+  for (const std::string& f : {model, a, b}) std::remove(f.c_str());
+}
+
+TEST_CASE("state files: saved and reloaded, deterministic; corrupt, truncated and foreign ones refused") {
+  const std::string model = "/tmp/rwkv-edge-cli-state.rwkv", model8 = "/tmp/rwkv-edge-cli-state8.rwkv",
+                    state = "/tmp/rwkv-edge-cli-state.bin", bad = "/tmp/rwkv-edge-cli-state-bad.bin";
+  const std::string tiny = std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin";
+  REQUIRE(run("plan " + tiny + " -o " + model).status == 0);
+  REQUIRE(run("plan " + tiny + " -o " + model8 + " --quant int8").status == 0);
+  Run r = run("generate " + model + " --prompt 'In the morning' -n 12 --seed 3 --save-state " + state, true);
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  const std::vector<uint8_t> saved = read_file(state);
+  CHECK(saved.size() > 64);
+  const std::string cont = "generate " + model + " --prompt ' the' -n 30 --seed 1 --state ";
+  const Run c1 = run(cont + state, true), c2 = run(cont + state, true), fresh = run("generate " + model +
+                                                                                      " --prompt ' the' -n 30 --seed 1", true);
+  REQUIRE_MESSAGE(c1.status == 0, c1.out);
+  CHECK(c1.out == c2.out);
+  CHECK(c1.out != fresh.out);  // the state mattered
+
+  auto refused = [&](const std::string& path, const std::string& m, const std::string& needle) {
+    const std::vector<uint8_t> before = read_file(path);
+    const Run x = run("generate " + m + " --prompt x -n 2 --state " + path + " --save-state " + path);
+    CHECK(x.status != 0);
+    CHECK_MESSAGE(x.out.find(needle) != std::string::npos, x.out);
+    CHECK(read_file(path) == before);  // refused input is never overwritten
+  };
+  std::vector<uint8_t> corrupt = saved;
+  corrupt[100] ^= 0x10;
+  std::ofstream(bad, std::ios::binary).write(reinterpret_cast<const char*>(corrupt.data()), corrupt.size());
+  refused(bad, model, "checksum mismatch");
+  std::ofstream(bad, std::ios::binary).write(reinterpret_cast<const char*>(saved.data()), saved.size() / 2);
+  refused(bad, model, "truncated");
+  refused(state, model8, "another model");
+  refused(data_path("TOKENS"), model, "neither an rwkv-edge state file nor a state-tuning");
+  CHECK(read_file(state) == saved);
+  for (const std::string& f : {model, model8, state, bad}) std::remove(f.c_str());
+}
+
+TEST_CASE("an official state-tuning checkpoint gives the official logits (seed 004's transpose)") {
+  const std::string model = "/tmp/rwkv-edge-cli-tuned.rwkv", out = "/tmp/rwkv-edge-cli-tuned.bin";
+  REQUIRE(run("plan " + data_path("mini-v6.pth") + " -o " + model).status == 0);
+  for (const char* mode : {"step", "seq"}) {
+    const Run r = run("logits " + model + " --tokens " + mini_tokens() + " --out " + out + " --mode " + mode +
+                      " --state " + data_path("mini-v6.time_state.pth"));
+    REQUIRE_MESSAGE(r.status == 0, r.out);
+    CHECK(r.out.find("state-tuning checkpoint") != std::string::npos);
+    CHECK(max_abs_diff(read_floats(out), read_floats(data_path("mini-v6.time_state.official-logits.bin"))) <= 1e-4f);
+  }
+  REQUIRE(run("plan " + data_path("mini-v7.pth") + " -o " + model).status == 0);
+  const Run v7 = run("logits " + model + " --tokens 1 --out " + out + " --state " + data_path("mini-v6.time_state.pth"));
+  CHECK(v7.status != 0);
+  CHECK(v7.out.find("RWKV-5 and RWKV-6") != std::string::npos);
+  std::remove(model.c_str());
+  std::remove(out.c_str());
+}
+
+TEST_CASE("chat: seed 004's format on piped lines, replies end at a blank line, state saved per reply") {
+  const std::string model = "/tmp/rwkv-edge-cli-chat.rwkv", state = "/tmp/rwkv-edge-cli-chat.state";
+  REQUIRE(run("plan " + std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin -o " + model).status == 0);
+  std::remove(state.c_str());
+  const std::string chat = "chat " + model + " --seed 2 -n 40 --threads 1 ";
+  // Through the shell: stdin comes from a pipe.
+  FILE* p = popen(("printf 'hello there\\n\\n  what  is it?\\r\\n' | " + std::string(RWKV_EDGE_CLI) + " " + chat +
+                   "--save-state " + state)
+                      .c_str(),
+                  "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  CHECK(pclose(p) == 0);
+  CHECK(out.rfind("User: hi\n\nAssistant: Hi. I am your assistant", 0) == 0);
+  CHECK(out.find("User: hello there\n\nAssistant:") != std::string::npos);
+  CHECK(out.find("!!! Error: please say something !!!") != std::string::npos);
+  CHECK(out.find("User: what  is it?\n\nAssistant:") != std::string::npos);  // stripped, CRLF read as LF
+  CHECK(read_file(state).size() > 64);
+  // A saved conversation goes on: no introduction is prefilled again.
+  p = popen(("printf 'and then?\\n' | " + std::string(RWKV_EDGE_CLI) + " " + chat + "--state " + state + " 2>&1").c_str(),
+            "r");
+  REQUIRE(p != nullptr);
+  out.clear();
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  CHECK(pclose(p) == 0);
+  CHECK(out.find("initial state: state file") != std::string::npos);
+  CHECK(out.find("User: hi") == std::string::npos);
+  CHECK(out.find("User: and then?\n\nAssistant:") != std::string::npos);
+  std::remove(model.c_str());
+  std::remove(state.c_str());
 }

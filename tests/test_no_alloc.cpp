@@ -34,7 +34,7 @@ long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onedn
   opts.n_threads = threads;
   rwkv_edge_session* s = nullptr;
   REQUIRE(rwkv_edge_init(model.data(), model.size, arena.ptr, need, &opts, &s).code == RWKV_EDGE_OK);
-  std::vector<uint8_t> saved(rwkv_edge_state_bytes(s));
+  std::vector<uint8_t> saved(rwkv_edge_state_bytes(s)), file(rwkv_edge_state_file_bytes(s));
   rwkv_edge_info info;
   rwkv_edge_get_info(s, &info);
   std::vector<uint32_t> prompt(70);  // several chunks and a partial one
@@ -46,6 +46,10 @@ long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onedn
   ok &= rwkv_edge_state_save(s, saved.data(), saved.size()).code == RWKV_EDGE_OK;
   ok &= rwkv_edge_step(s, 1, &logits).code == RWKV_EDGE_OK;
   ok &= rwkv_edge_state_restore(s, saved.data(), saved.size()).code == RWKV_EDGE_OK;
+  ok &= rwkv_edge_state_export(s, file.data(), file.size()).code == RWKV_EDGE_OK;
+  ok &= rwkv_edge_state_import(s, file.data(), file.size()).code == RWKV_EDGE_OK;
+  file[70] ^= 1;
+  ok &= rwkv_edge_state_import(s, file.data(), file.size()).code == RWKV_EDGE_BAD_STATE;
   rwkv_edge_state_reset(s);
   ok &= rwkv_edge_step(s, info.vocab_size, &logits).code == RWKV_EDGE_TOKEN_OUT_OF_RANGE;  // error path too
   ok &= rwkv_edge_prefill(s, prompt.data(), prompt.size(), &logits).code == RWKV_EDGE_OK;

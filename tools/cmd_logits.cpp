@@ -7,11 +7,12 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "model_session.h"
+#include "state_file_io.h"
 
 namespace rwkv_edge::cli {
 
 int cmd_logits(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--tokens", "--out", "--mode"}), with_runtime_switches({}));
+  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--tokens", "--out", "--mode", "--state"}), with_runtime_switches({}));
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   if (!a.has("--tokens")) throw UsageError("missing --tokens 1,2,3");
   if (!a.has("--out")) throw UsageError("missing --out L.bin");
@@ -20,6 +21,7 @@ int cmd_logits(int argc, char** argv) {
   ModelSession model(a.positional[0], parse_runtime_choice(a), /*verify_weights=*/true);
   const uint32_t vocab = model.info().vocab_size;
   const std::vector<uint32_t> tokens = parse_token_list(a.get("--tokens"), vocab);
+  if (a.has("--state")) std::fprintf(stderr, "initial state: %s\n", load_state_file(model, a.get("--state")).c_str());
   const std::string out = a.get("--out");
   const std::string tmp = out + ".tmp";
   struct Sink {

@@ -10,19 +10,22 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: rwkv-edge <command> [options]\n"
-    "  plan IN -o OUT.rwkv [--ln-x-eps E] [--vocab world|bytes|none|FILE] [--json]\n"
+    "  plan IN -o OUT.rwkv [--ln-x-eps E] [--vocab world|bytes|none|FILE] [--max-chunk N] [--json]\n"
     "                                                  checkpoint (.pth, .safetensors, rwkv.cpp .bin) -> model file\n"
     "  inspect M.rwkv [--json]                         versions, dims, arena map, tensors, byte totals\n"
-    "  logits M.rwkv --tokens 1,2,3 --out L.bin [--mode step]\n"
+    "  logits M.rwkv --tokens 1,2,3 --out L.bin [--mode step|seq] [--state FILE]\n"
     "                                                  float32 [n_tokens, vocab], row i after tokens[0..i]\n"
     "  predict M.rwkv --prompt TEXT [-k K] [-n N]      byte-level models: top next bytes + greedy continuation\n"
     "  ppl M.rwkv --file TEXT [--max-bytes N] [--json] bits per byte and perplexity of a text\n"
     "  tokenize (M.rwkv | --vocab V) (--text T | --file F) [--json]   ids, comma-separated on one line\n"
     "  detokenize (M.rwkv | --vocab V) (--tokens 1,2,3 | --file F)    the bytes, unchanged, to stdout\n"
     "  generate M.rwkv --prompt P [-n N] [--temperature T] [--top-p P] [--top-k K] [--presence-penalty A]\n"
-    "           [--frequency-penalty F] [--penalty-decay D] [--seed S] [--stop TEXT]   sampled text, streamed\n"
+    "           [--frequency-penalty F] [--penalty-decay D] [--seed S] [--stop TEXT] [--state FILE] [--save-state FILE]\n"
+    "                                                  sampled text, streamed (prompt prefilled in chunks)\n"
+    "  chat M.rwkv [--state FILE] [--save-state FILE] [-n MAX] [sampler flags]   seed 004's chat loop on stdin\n"
+    "           (--state: a saved state or an official state-tuning .pth; --save-state after every reply)\n"
     "  bench M.rwkv [--tokens N] [--prefill N] [--json] decode/prefill tok/s, memory, roofline fraction\n"
-    "  logits, predict, ppl, generate and bench also take --threads N (default: all cores, at most 64)\n"
+    "  logits, predict, ppl, generate, chat and bench also take --threads N (default: all cores, at most 64)\n"
     "  and --kernels auto|scalar|avx2|neon (default auto: the best this CPU runs), and --onednn\n"
     "  (float32 mat-vecs through oneDNN; it allocates on every step)\n";
 
@@ -44,6 +47,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(cmd, "bench")) return cmd_bench(argc, argv);
     if (!std::strcmp(cmd, "tokenize")) return cmd_tokenize(argc, argv);
     if (!std::strcmp(cmd, "generate")) return cmd_generate(argc, argv);
+    if (!std::strcmp(cmd, "chat")) return cmd_chat(argc, argv);
     if (!std::strcmp(cmd, "detokenize")) return cmd_detokenize(argc, argv);
     std::fprintf(stderr, "rwkv-edge: unknown command '%s' (see rwkv-edge --help)\n", cmd);
     return 2;

@@ -35,7 +35,8 @@ typedef enum rwkv_edge_code {
   RWKV_EDGE_TOKEN_OUT_OF_RANGE = 5,
   RWKV_EDGE_STATE_SIZE_MISMATCH = 6,
   RWKV_EDGE_BACKEND_ERROR = 7,     /* a kernel library refused at init */
-  RWKV_EDGE_UNSUPPORTED = 8        /* valid file, feature not in this build */
+  RWKV_EDGE_UNSUPPORTED = 8,       /* valid file, feature not in this build */
+  RWKV_EDGE_BAD_STATE = 9          /* a state file that is corrupt, truncated or from another model */
 } rwkv_edge_code;
 
 /* Returned by value: the message is specific ("tensor 'head.weight' ends past
@@ -128,6 +129,16 @@ rwkv_edge_status rwkv_edge_state_save(const rwkv_edge_session *session, void *ds
                                       size_t dst_bytes);
 rwkv_edge_status rwkv_edge_state_restore(rwkv_edge_session *session, const void *src,
                                          size_t src_bytes);
+
+/* State files: the state with a 64-byte header (magic "RWKVSTAT", format,
+ * RWKV version, layers, n_embd, heads, head size, a fingerprint of the
+ * model's weights and state layout, state bytes) and a trailing CRC32
+ * (docs/format.md). Export writes exactly rwkv_edge_state_file_bytes();
+ * import checks everything (RWKV_EDGE_BAD_STATE: corrupt, truncated or from
+ * another model) before it touches the state, which is unchanged on error. */
+size_t rwkv_edge_state_file_bytes(const rwkv_edge_session *session);
+rwkv_edge_status rwkv_edge_state_export(const rwkv_edge_session *session, void *dst, size_t dst_bytes);
+rwkv_edge_status rwkv_edge_state_import(rwkv_edge_session *session, const void *src, size_t src_bytes);
 
 /* ---- Tokenizer: greedy longest match over bytes (the official RWKV World
  * tokenizer), on the vocabulary the planner embedded in the model file.

@@ -1,0 +1,24 @@
+// State files on disk for the CLI (generate/chat --state, --save-state): the
+// runtime makes and checks the bytes (rwkv_edge_state_export/import); this
+// reads them, or an official state-tuning .pth, and writes atomically.
+#pragma once
+
+#include <string>
+
+#include "model_session.h"
+
+namespace rwkv_edge::cli {
+
+// Sets the session's state from `path`: an rwkv-edge state file, or an
+// official state-tuning checkpoint (.pth with blocks.N.att.time_state,
+// RWKV-5/6, transposed as seed 004 does). Returns what was loaded, for the
+// user. Throws std::runtime_error with the reason; the state is then
+// unchanged.
+std::string load_state_file(ModelSession& model, const std::string& path);
+
+// Writes the session's state to `path` atomically: a temporary file beside
+// it, fsync, rename, fsync of the folder. On any failure the old file is
+// left as it was. Throws std::runtime_error.
+void save_state_file(ModelSession& model, const std::string& path);
+
+}  // namespace rwkv_edge::cli
