@@ -1,6 +1,7 @@
 #include "reference_ops.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "aten_math.h"
@@ -19,7 +20,15 @@ constexpr int kFloatLanes = 8;
 // torch 1.13's CPU LayerNorm: moments as ATen computes them, then
 // (x * rstd + (-rstd * mean)) * w + b with both steps fused (ATen's AVX2 build
 // contracts them into FMAs).
-void layer_norm(const float* x, const float* w, const float* b, float* out, size_t n, float eps) {
+// std::fma is exact on every build; the FMA clone (x86 CPUs that have it)
+// runs it as an instruction instead of a libm call per value.
+#if defined(__x86_64__)
+#define RWKV_EDGE_FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define RWKV_EDGE_FMA_CLONES
+#endif
+
+RWKV_EDGE_FMA_CLONES void layer_norm(const float* x, const float* w, const float* b, float* out, size_t n, float eps) {
   const RowMoments m = torch_row_moments<kFloatLanes>(x, n, identity);
   const float rstd = 1.0f / std::sqrt(m.variance + eps);
   const float shift = -rstd * m.mean;
@@ -28,8 +37,8 @@ void layer_norm(const float* x, const float* w, const float* b, float* out, size
 
 // torch 1.13's CPU GroupNorm: per channel scale = rstd * w and
 // shift = -scale * mean + b (rounded separately), then one FMA.
-void group_norm(const float* x, const float* w, const float* b, float* out, size_t n,
-                size_t groups, float eps) {
+RWKV_EDGE_FMA_CLONES void group_norm(const float* x, const float* w, const float* b, float* out, size_t n,
+                                     size_t groups, float eps) {
   const size_t g = n / groups;
   for (size_t h = 0; h < groups; ++h) {
     const size_t o = h * g;
@@ -92,8 +101,12 @@ void sigmoid(const float* x, float* out, size_t n) { aten_sigmoid(x, out, n); }
 void tanh(const float* x, float* out, size_t n) { aten_tanh(x, out, n); }
 void silu(const float* x, float* out, size_t n) { aten_silu(x, out, n); }
 void relu_square(const float* x, float* out, size_t n) {
+  // max(x, 0) by the sign bit: integer operations the compiler vectorizes
+  // (a float compare may trap, so GCC keeps it a branch, which mispredicts on
+  // every other value); NaN stays NaN, as torch.relu has it.
   for (size_t i = 0; i < n; ++i) {
-    const float r = x[i] > 0.0f ? x[i] : 0.0f;
+    const auto bits = std::bit_cast<int32_t>(x[i]);
+    const float r = std::bit_cast<float>(bits & ~(bits >> 31));
     out[i] = r * r;
   }
 }

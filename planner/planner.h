@@ -12,7 +12,7 @@
 namespace rwkv_edge::planner {
 
 // Measured on the 0.1B shape at int8 (docs/performance.md, "Prefill").
-inline constexpr uint32_t kDefaultMaxChunk = 32;
+inline constexpr uint32_t kDefaultMaxChunk = 64;
 
 struct PlanOptions {
   std::string input;

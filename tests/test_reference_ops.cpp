@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <tuple>
 #include <vector>
@@ -13,6 +14,8 @@
 #include "checkpoint.h"
 #include "onednn_matvec.h"
 #include "reference_ops.h"
+#include "sleef_avx2.h"
+#include "sleef_fma.h"
 #include "test_support.h"
 #include "torch_bf16_layer_norm.h"
 
@@ -163,4 +166,32 @@ TEST_CASE("norms, sigmoid, silu, exp and tanh reproduce torch 1.13's CPU roundin
     ++sizes_checked;
   }
   CHECK(sizes_checked == 5);
+}
+
+TEST_CASE("Sleef's AVX2 exp and tanh give the scalar FMA build's bits (so every path rounds as torch does)") {
+  if (!rwkv_edge::ref::sleef_avx2_available() || !rwkv_edge::ref::sleef_fma_available()) {
+    MESSAGE("skipped: this CPU has no AVX2 + FMA");
+    return;
+  }
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> wide(-105.0f, 90.0f), narrow(-10.0f, 10.0f);
+  std::vector<float> x;
+  for (int i = 0; i < 200000; ++i) x.push_back(i % 2 ? wide(rng) : narrow(rng));
+  for (float special : {0.0f, -0.0f, 1e-30f, -1e-30f, 88.7f, 89.0f, -104.0f, -200.0f, 1e30f, -1e30f,
+                        std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()})
+    x.push_back(special);
+  while (x.size() % 16) x.push_back(0.5f);
+  size_t exp_diff = 0, tanh_diff = 0;
+  for (size_t b = 0; b < x.size(); b += 16) {
+    float e[16], t[16];
+    rwkv_edge::ref::sleef_avx2_exp16(x.data() + b, e);
+    rwkv_edge::ref::sleef_avx2_tanh16(x.data() + b, t);
+    for (size_t i = 0; i < 16; ++i) {
+      const float se = rwkv_edge::ref::sleef_fma_expf(x[b + i]), st = rwkv_edge::ref::sleef_fma_tanhf(x[b + i]);
+      exp_diff += std::memcmp(&se, &e[i], 4) != 0;
+      tanh_diff += std::memcmp(&st, &t[i], 4) != 0;
+    }
+  }
+  CHECK(exp_diff == 0);
+  CHECK(tanh_diff == 0);
 }
