@@ -10,6 +10,7 @@
 // the most likely one); ties at the top-k boundary go to the lower id; the
 // random stream is our own (xoshiro256**), so seeds do not carry over from numpy.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <new>
@@ -42,6 +43,22 @@ uint64_t splitmix64(uint64_t* x) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
+}
+
+// ids[0..n) (ascending on entry) reordered by p descending, ties by id
+// ascending: an LSD radix sort on the float bits, which order non-negative
+// floats as their values; stable, so equal values keep their id order.
+// `tmp` holds n ids.
+void sort_descending(const float* p, uint32_t* ids, uint32_t* tmp, uint32_t n) {
+  uint32_t* from = ids;
+  uint32_t* to = tmp;
+  for (int shift = 0; shift < 32; shift += 8) {  // four passes: the result ends in `ids`
+    uint32_t count[257] = {};
+    for (uint32_t i = 0; i < n; ++i) ++count[((~std::bit_cast<uint32_t>(p[from[i]])) >> shift & 0xFF) + 1];
+    for (int d = 0; d < 256; ++d) count[d + 1] += count[d];
+    for (uint32_t i = 0; i < n; ++i) to[count[(~std::bit_cast<uint32_t>(p[from[i]])) >> shift & 0xFF]++] = from[i];
+    std::swap(from, to);
+  }
 }
 
 uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -108,29 +125,37 @@ uint32_t distribution(rwkv_edge_sampler* s, const float* logits) {
     top_p = 0.0f;
   }
   // The cutoff: walk the probabilities in descending order, summing in
-  // float32 as numpy's cumsum does, until the sum reaches top_p. Only the
-  // head is sorted, growing 8x while the sum falls short.
+  // float32 as numpy's cumsum does, until the sum reaches top_p. A peaked
+  // distribution needs only its head: selected and sorted at 64, then 512
+  // tokens. A flat one (a small or untrained model) can need most of the
+  // vocabulary in order, which a comparison sort made the slowest part of a
+  // token; a radix sort does it in four passes instead.
   auto descending = [p](uint32_t a, uint32_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); };
   uint32_t* order = s->order;
   for (uint32_t i = 0; i < V; ++i) order[i] = i;
   float cutoff = 0.0f;
-  for (uint32_t head = std::min<uint32_t>(V, 64);; head = std::min<uint64_t>(V, uint64_t{head} * 8)) {
-    if (head < V) std::nth_element(order, order + head, order + V, descending);
-    std::sort(order, order + head, descending);
+  auto walk = [&](uint32_t head) {
     float cumulative = 0.0f;
-    bool reached = false;
-    for (uint32_t j = 0; j < head && !reached; ++j) {
+    for (uint32_t j = 0; j < head; ++j) {
       cumulative += p[order[j]];
       if (cumulative >= top_p) {
         cutoff = p[order[j]];
-        reached = true;
+        return true;
       }
     }
-    if (reached) break;
-    if (head == V) {
-      cutoff = 0.0f;  // rounding kept the sum under top_p: keep everything
-      break;
-    }
+    return false;
+  };
+  bool reached = false;
+  for (uint32_t head : {64u, 512u}) {
+    if (head >= V) break;
+    std::nth_element(order, order + head, order + V, descending);
+    std::sort(order, order + head, descending);
+    if ((reached = walk(head))) break;
+  }
+  if (!reached) {
+    sort_descending(p, order, s->kept, V);
+    // Not reached even over everything: rounding kept the sum under top_p, keep all.
+    if (!walk(V)) cutoff = 0.0f;
   }
   uint32_t n = 0;
   for (uint32_t i = 0; i < V; ++i)

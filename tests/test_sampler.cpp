@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <vector>
 
 #include "test_support.h"
@@ -179,4 +180,48 @@ TEST_CASE("bad sampler settings and memory are refused with a message") {
   CHECK(rwkv_edge_sampler_init(&p, 256, &t, memory, 100, &s).code == RWKV_EDGE_ARENA_TOO_SMALL);
   CHECK(rwkv_edge_sampler_init(&p, 256, &t, memory + 1, sizeof memory - 1, &s).code == RWKV_EDGE_ARENA_MISALIGNED);
   CHECK(rwkv_edge_sampler_init(&p, 300, &t, memory, sizeof memory, &s).code == RWKV_EDGE_INVALID_ARGUMENT);
+}
+
+TEST_CASE("a flat distribution over a World-sized vocabulary keeps exactly the top-p set (the radix-sorted path)") {
+  const uint32_t V = 65536;
+  for (float top_p : {0.5f, 0.85f, 0.999f}) {
+    CAPTURE(top_p);
+    rwkv_edge_sampler_params p = defaults();
+    p.top_p = top_p;
+    p.presence_penalty = p.frequency_penalty = 0.0f;
+    p.free_whitespace_digits = 0;
+    SamplerBox s(p, nullptr, V);
+    std::mt19937 rng(static_cast<uint32_t>(top_p * 1000));
+    std::normal_distribution<float> d(0.0f, 0.3f);
+    std::vector<float> logits(V);
+    for (float& l : logits) l = d(rng);
+    for (uint32_t i = 0; i < 50; ++i) logits[i * 977 % V] = logits[7];  // ties: the lower id sorts first
+    std::vector<float> probs(V);
+    REQUIRE(rwkv_edge_sampler_probabilities(s.sampler, logits.data(), probs.data()).code == RWKV_EDGE_OK);
+    // The definition, the slow way: softmax as the sampler does, full sort, float32 cumsum.
+    const float top = *std::max_element(logits.begin(), logits.end());
+    std::vector<float> q(V);
+    double sum = 0;
+    for (uint32_t i = 0; i < V; ++i) sum += q[i] = std::exp(logits[i] - top);
+    for (float& v : q) v *= static_cast<float>(1.0 / sum);
+    std::vector<uint32_t> order(V);
+    for (uint32_t i = 0; i < V; ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return q[a] > q[b] || (q[a] == q[b] && a < b); });
+    float cumulative = 0, cutoff = 0;
+    for (uint32_t id : order) {
+      cumulative += q[id];
+      if (cumulative >= top_p) {
+        cutoff = q[id];
+        break;
+      }
+    }
+    uint32_t kept = 0, expected = 0;
+    for (uint32_t i = 0; i < V; ++i) {
+      kept += probs[i] > 0.0f;
+      expected += q[i] >= cutoff;
+      if ((probs[i] > 0.0f) != (q[i] >= cutoff)) FAIL_CHECK("token " << i << " kept differently");
+    }
+    CHECK(kept == expected);
+    CHECK(kept > 512);  // past the sorted head: the radix path ran
+  }
 }
