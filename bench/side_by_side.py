@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
-"""Decode speed of rwkv-edge plans and of rwkv.cpp files, measured in turns in
-one run (this machine is noisy: only ratios taken side by side mean much).
+"""Decode (and with --prefill N, prompt prefill) speed of rwkv-edge plans and
+of rwkv.cpp files, measured in turns in one run (this machine is noisy: only
+ratios taken side by side mean much). rwkv.cpp prefills through
+rwkv_eval_sequence_in_chunks (chunk --rwkv-cpp-chunk, default 64); rwkv-edge
+through its planned chunks.
 
     bench/side_by_side.py --rwkv-edge build/bin/rwkv-edge --rwkv-cpp-lib PATH/librwkv.so \\
         --rounds 5 --threads 2 --tokens 128 \\
@@ -22,13 +25,16 @@ import sys
 import time
 
 
-def bench_rwkv_edge(binary, path, threads, tokens):
+def bench_rwkv_edge(binary, path, threads, tokens, prefill):
     out = subprocess.run([binary, "bench", path, "--json", "--threads", str(threads), "--tokens", str(tokens),
-                          "--prefill", "16"], check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+                          "--prefill", str(prefill or 16)], check=True, capture_output=True, text=True).stdout
+    res = json.loads(out)
+    if not prefill:
+        res["prefill_tok_s"] = None
+    return res
 
 
-def bench_rwkv_cpp(lib_path, path, threads, tokens):
+def bench_rwkv_cpp(lib_path, path, threads, tokens, prefill, chunk):
     # In a child process, so its memory and threads never touch the next run.
     code = f"""
 import ctypes, json, resource, sys, time
@@ -42,6 +48,9 @@ lib.rwkv_get_logits_len.argtypes = [ctypes.c_void_p]
 P = ctypes.POINTER(ctypes.c_float)
 lib.rwkv_eval.restype = ctypes.c_bool
 lib.rwkv_eval.argtypes = [ctypes.c_void_p, ctypes.c_uint32, P, P, P]
+lib.rwkv_eval_sequence_in_chunks.restype = ctypes.c_bool
+lib.rwkv_eval_sequence_in_chunks.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32), ctypes.c_size_t,
+                                             ctypes.c_size_t, P, P, P]
 ctx = lib.rwkv_init_from_file({path!r}.encode(), {threads}, 0)
 if not ctx: sys.exit("rwkv.cpp could not load the model")
 state = (ctypes.c_float * lib.rwkv_get_state_len(ctx))()
@@ -52,7 +61,15 @@ for i in range(4): lib.rwkv_eval(ctx, (i * 7919) % vocab, state, state, logits)
 t = time.perf_counter()
 for i in range({tokens}): lib.rwkv_eval(ctx, (i * 7919 + 13) % vocab, state, state, logits)
 dt = time.perf_counter() - t
-print(json.dumps({{"decode_tok_s": {tokens} / dt,
+prefill_tok_s = None
+if {prefill}:
+    ids = (ctypes.c_uint32 * {prefill})(*[(i * 7919 + 5) % vocab for i in range({prefill})])
+    fresh = (ctypes.c_float * lib.rwkv_get_state_len(ctx))()
+    lib.rwkv_eval_sequence_in_chunks(ctx, ids, {chunk}, {chunk}, None, fresh, logits)  # builds the graph once
+    t = time.perf_counter()
+    lib.rwkv_eval_sequence_in_chunks(ctx, ids, {prefill}, {chunk}, None, fresh, logits)
+    prefill_tok_s = {prefill} / (time.perf_counter() - t)
+print(json.dumps({{"decode_tok_s": {tokens} / dt, "prefill_tok_s": prefill_tok_s,
                   "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}}))
 """
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
@@ -66,6 +83,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--tokens", type=int, default=128)
+    ap.add_argument("--prefill", type=int, default=0, help="also time a prompt of this many tokens")
+    ap.add_argument("--rwkv-cpp-chunk", type=int, default=64)
     ap.add_argument("entries", nargs="+", help="SHAPE:NAME=FILE")
     a = ap.parse_args()
     entries = [e.split("=", 1) for e in a.entries]
@@ -73,13 +92,14 @@ def main():
     for r in range(a.rounds):
         for name, path in entries:
             if path.endswith(".rwkv"):
-                res = bench_rwkv_edge(a.rwkv_edge, path, a.threads, a.tokens)
+                res = bench_rwkv_edge(a.rwkv_edge, path, a.threads, a.tokens, a.prefill)
             else:
                 if not a.rwkv_cpp_lib:
                     sys.exit(f"{name}: not a .rwkv file and no --rwkv-cpp-lib given")
-                res = bench_rwkv_cpp(a.rwkv_cpp_lib, path, a.threads, a.tokens)
+                res = bench_rwkv_cpp(a.rwkv_cpp_lib, path, a.threads, a.tokens, a.prefill, a.rwkv_cpp_chunk)
             results[name].append(res)
-            print(f"round {r + 1}: {name}: {res['decode_tok_s']:.1f} tok/s", file=sys.stderr)
+            pre = f", prefill {res['prefill_tok_s']:.1f}" if res.get("prefill_tok_s") else ""
+            print(f"round {r + 1}: {name}: {res['decode_tok_s']:.1f} tok/s{pre}", file=sys.stderr)
 
     def med(name, key):
         vals = [x[key] for x in results[name] if x.get(key) is not None]
@@ -87,12 +107,22 @@ def main():
 
     # Per round ratio to the same shape's rwkv.cpp entry, then the median: a
     # slow moment of the machine hits both runs of a round alike.
-    def ratio(name):
+    def ratio(name, key="decode_tok_s"):
         shape = name.split(":")[0]
         base = [n for n, p in entries if n.startswith(shape + ":") and not p.endswith(".rwkv")]
         if not base or base[0] == name:
             return None
-        return statistics.median(x["decode_tok_s"] / y["decode_tok_s"] for x, y in zip(results[name], results[base[0]]))
+        pairs = [(x[key], y[key]) for x, y in zip(results[name], results[base[0]]) if x.get(key) and y.get(key)]
+        return statistics.median(a / b for a, b in pairs) if pairs else None
+
+    if a.prefill:
+        print(f"| entry | prefill tok/s ({a.prefill} tokens) | vs rwkv.cpp | prefill / own decode |")
+        print("|---|---|---|---|")
+        for name, _ in entries:
+            rt = ratio(name, "prefill_tok_s")
+            own = statistics.median(x["prefill_tok_s"] / x["decode_tok_s"] for x in results[name])
+            print(f"| {name} | {med(name, 'prefill_tok_s'):.1f} | {f'{rt:.2f}x' if rt else '-'} | {own:.2f}x |")
+        print()
 
     print(f"| entry | decode tok/s | vs rwkv.cpp | roofline | bytes/token | mem GB/s | peak RSS MiB | model+arena MiB |"
           f" heap allocs |")
