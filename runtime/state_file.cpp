@@ -5,6 +5,7 @@
 // only bytes, so a device can keep it in flash or send it anywhere.
 #include <cstring>
 
+#include "model_file.h"
 #include "session.h"
 
 namespace rwkv_edge {
@@ -19,19 +20,6 @@ struct Header {
   uint64_t fingerprint, state_bytes;
 };
 
-void put32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
-void put64(uint8_t* p, uint64_t v) { std::memcpy(p, &v, 8); }
-uint32_t get32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-uint64_t get64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-
 // Which model a state belongs to: the weights' CRC32 (the same checkpoint
 // planned at another precision is another model) and the state's layout
 // (every state buffer's size and place), which the graph fixes. The plan's
@@ -41,8 +29,8 @@ uint64_t fingerprint(const rwkv_edge_session* s) {
   for (const fb::Buffer* b : *s->model.model->arena()->buffers()) {
     if (b->region() != fb::RegionKind::Persistent) continue;
     uint8_t entry[16];
-    put64(entry, b->numel());
-    put64(entry + 8, b->offset() - s->model.model->arena()->state_offset());
+    put_u64(entry, b->numel());
+    put_u64(entry + 8, b->offset() - s->model.model->arena()->state_offset());
     layout = crc32(entry, sizeof entry, layout);
   }
   return uint64_t{s->model.prefix.weights_crc32} << 32 | layout;
@@ -75,16 +63,16 @@ rwkv_edge_status rwkv_edge_state_export(const rwkv_edge_session* s, void* dst, s
   const Header h = header_of(s);
   std::memset(out, 0, kHeaderBytes);
   std::memcpy(out, kStateMagic, 8);
-  put32(out + 8, kStateFormatVersion);
-  put32(out + 12, h.rwkv_version);
-  put32(out + 16, h.n_layer);
-  put32(out + 20, h.n_embd);
-  put32(out + 24, h.n_head);
-  put32(out + 28, h.head_size);
-  put64(out + 32, h.fingerprint);
-  put64(out + 40, h.state_bytes);
+  put_u32(out + 8, kStateFormatVersion);
+  put_u32(out + 12, h.rwkv_version);
+  put_u32(out + 16, h.n_layer);
+  put_u32(out + 20, h.n_embd);
+  put_u32(out + 24, h.n_head);
+  put_u32(out + 28, h.head_size);
+  put_u64(out + 32, h.fingerprint);
+  put_u64(out + 40, h.state_bytes);
   std::memcpy(out + kHeaderBytes, s->state, s->state_bytes);
-  put32(out + kHeaderBytes + s->state_bytes, crc32(out, kHeaderBytes + s->state_bytes));
+  put_u32(out + kHeaderBytes + s->state_bytes, crc32(out, kHeaderBytes + s->state_bytes));
   return ok_status();
 }
 
@@ -93,24 +81,24 @@ rwkv_edge_status rwkv_edge_state_import(rwkv_edge_session* s, const void* src, s
   const auto* in = static_cast<const uint8_t*>(src);
   if (src_bytes < kHeaderBytes + 4 || std::memcmp(in, kStateMagic, 8) != 0)
     return make_status(RWKV_EDGE_BAD_STATE, "not an rwkv-edge state file (no RWKVSTAT header)");
-  if (get32(in + 8) != kStateFormatVersion)
-    return make_status(RWKV_EDGE_BAD_STATE, "state file format %u, this runtime reads %u", get32(in + 8),
+  if (get_u32(in + 8) != kStateFormatVersion)
+    return make_status(RWKV_EDGE_BAD_STATE, "state file format %u, this runtime reads %u", get_u32(in + 8),
                        kStateFormatVersion);
-  const uint64_t stored_bytes = get64(in + 40);
+  const uint64_t stored_bytes = get_u64(in + 40);
   if (stored_bytes != src_bytes - kHeaderBytes - 4)
     return make_status(RWKV_EDGE_BAD_STATE, "state file is %zu bytes but its header says %llu of state (truncated?)",
                        src_bytes, static_cast<unsigned long long>(stored_bytes));
-  if (get32(in + src_bytes - 4) != crc32(in, src_bytes - 4))
+  if (get_u32(in + src_bytes - 4) != crc32(in, src_bytes - 4))
     return make_status(RWKV_EDGE_BAD_STATE, "state file checksum mismatch (corrupt file)");
   const Header h = header_of(s);
-  if (get32(in + 12) != h.rwkv_version || get32(in + 16) != h.n_layer || get32(in + 20) != h.n_embd ||
-      get32(in + 24) != h.n_head || get32(in + 28) != h.head_size || stored_bytes != h.state_bytes)
+  if (get_u32(in + 12) != h.rwkv_version || get_u32(in + 16) != h.n_layer || get_u32(in + 20) != h.n_embd ||
+      get_u32(in + 24) != h.n_head || get_u32(in + 28) != h.head_size || stored_bytes != h.state_bytes)
     return make_status(RWKV_EDGE_BAD_STATE,
                        "state file is for another model shape (RWKV %u.%u, %u layers, n_embd %u); this is RWKV %u.%u, "
                        "%u layers, n_embd %u",
-                       get32(in + 12) / 10, get32(in + 12) % 10, get32(in + 16), get32(in + 20), h.rwkv_version / 10,
+                       get_u32(in + 12) / 10, get_u32(in + 12) % 10, get_u32(in + 16), get_u32(in + 20), h.rwkv_version / 10,
                        h.rwkv_version % 10, h.n_layer, h.n_embd);
-  if (get64(in + 32) != h.fingerprint)
+  if (get_u64(in + 32) != h.fingerprint)
     return make_status(RWKV_EDGE_BAD_STATE,
                        "state file is from another model of the same shape (other weights or precision)");
   std::memcpy(s->state, in + kHeaderBytes, s->state_bytes);

@@ -41,22 +41,6 @@ constexpr Shape kShapes[] = {{1, 1},   {3, 5},    {7, 31},   {8, 8},    {9, 33},
                              // several int4 superblocks of 8 groups, a lone last 32-value chunk, a partial group
                              {9, 288}, {5, 1000}, {20, 1568}};
 
-struct Case {
-  Format format;
-  uint32_t group;
-  const char* name;
-};
-constexpr Case kCases[] = {{Format::F32, 0, "f32"},   {Format::F16, 0, "f16"},      {Format::BF16, 0, "bf16"},
-                           {Format::I8, 0, "int8"},   {Format::I4, 32, "int4:32"},  {Format::I4, 64, "int4:64"},
-                           {Format::I4, 128, "int4:128"}, {Format::U8MinMax, 0, "int8-minmax"}};
-
-std::vector<float> random_values(uint64_t n, uint32_t seed, float scale) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& f : v) f = d(rng);
-  return v;
-}
 
 // |y - y_ref| allowed for a SIMD kernel that sums in its own order: a few
 // float ulps of sum |w| |x| (the dequantized w, as the reference uses it).
@@ -125,15 +109,15 @@ TEST_CASE("SIMD mat-vecs match the scalar reference on odd shapes and row ranges
       MESSAGE("skipped: the " << std::string(cpu::name(path)) << " kernels need a CPU this machine is not");
       continue;
     }
-    for (const Case& c : kCases)
+    for (const test::WeightFormatCase& c : test::kWeightFormatCases)
       for (const Shape& s : kShapes) {
         if (c.format == Format::I4 && s.cols < 2) continue;
         CAPTURE(std::string(cpu::name(path)));
         CAPTURE(std::string(c.name));
         CAPTURE(s.rows);
         CAPTURE(s.cols);
-        const std::vector<float> w = random_values(s.rows * s.cols, static_cast<uint32_t>(s.rows * 977 + s.cols), 1.0f);
-        const std::vector<float> x = random_values(s.cols, static_cast<uint32_t>(s.cols), 2.0f);
+        const std::vector<float> w = test::random_normal(s.rows * s.cols, static_cast<uint32_t>(s.rows * 977 + s.cols), 1.0f);
+        const std::vector<float> x = test::random_normal(s.cols, static_cast<uint32_t>(s.cols), 2.0f);
         const planner::QuantizedMatrix q = planner::quantize_matrix(w.data(), s.rows, s.cols, c.format, c.group);
         const ref::WeightMatrix m = view(q);
         std::vector<float> expected(s.rows);
@@ -173,7 +157,7 @@ TEST_CASE("the SIMD tolerance is tight enough to catch a wrong weight") {
     return;
   }
   const uint64_t rows = 16, cols = 96;
-  const std::vector<float> w = random_values(rows * cols, 5, 1.0f), x = random_values(cols, 6, 2.0f);
+  const std::vector<float> w = test::random_normal(rows * cols, 5, 1.0f), x = test::random_normal(cols, 6, 2.0f);
   planner::QuantizedMatrix q = planner::quantize_matrix(w.data(), rows, cols, Format::I8);
   std::vector<float> expected(rows), got(rows);
   ref::matvec_weights(view(q), x.data(), expected.data());

@@ -5,11 +5,11 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <random>
 #include <vector>
 
 #include "matmul.h"
 #include "quantize_matrix.h"
+#include "test_support.h"
 #include "thread_pool.h"
 
 namespace rwkv_edge {
@@ -17,14 +17,6 @@ namespace {
 
 using quant::Format;
 
-struct Case {
-  Format format;
-  uint32_t group;
-  const char* name;
-};
-constexpr Case kCases[] = {{Format::F32, 0, "f32"},       {Format::F16, 0, "f16"},   {Format::BF16, 0, "bf16"},
-                           {Format::I8, 0, "int8"},       {Format::I4, 32, "int4:32"}, {Format::I4, 128, "int4:128"},
-                           {Format::U8MinMax, 0, "int8-minmax"}};
 struct Shape {
   uint64_t rows, cols;
 };
@@ -32,28 +24,20 @@ struct Shape {
 constexpr Shape kShapes[] = {{1, 3}, {5, 33}, {6, 64}, {13, 127}, {16, 257}, {7, 1030}, {25, 2100}};
 constexpr uint64_t kTokenCounts[] = {1, 5, 16, 17, 40};
 
-std::vector<float> random_values(uint64_t n, uint32_t seed, float scale) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& f : v) f = d(rng);
-  return v;
-}
-
 }  // namespace
 
 TEST_CASE("matrix products equal a mat-vec per token on odd shapes, token counts and row ranges") {
   const bool avx2 = cpu::supports(cpu::KernelPath::Avx2, cpu::features());
   if (!avx2) MESSAGE("skipped the AVX2 kernel: this CPU has no AVX2 (the portable kernel is still tested)");
-  for (const Case& c : kCases)
+  for (const test::WeightFormatCase& c : test::kWeightFormatCases)
     for (const Shape& s : kShapes)
       for (uint64_t tokens : kTokenCounts) {
         CAPTURE(std::string(c.name));
         CAPTURE(s.rows);
         CAPTURE(s.cols);
         CAPTURE(tokens);
-        const std::vector<float> w = random_values(s.rows * s.cols, static_cast<uint32_t>(s.rows * 31 + s.cols), 1.0f);
-        const std::vector<float> x = random_values(tokens * s.cols, static_cast<uint32_t>(tokens + s.cols), 2.0f);
+        const std::vector<float> w = test::random_normal(s.rows * s.cols, static_cast<uint32_t>(s.rows * 31 + s.cols), 1.0f);
+        const std::vector<float> x = test::random_normal(tokens * s.cols, static_cast<uint32_t>(tokens + s.cols), 2.0f);
         const planner::QuantizedMatrix q = planner::quantize_matrix(w.data(), s.rows, s.cols, c.format, c.group);
         const ref::WeightMatrix m{q.format, q.bytes.data(), q.rows, q.cols, q.group};
         std::vector<float> expected(tokens * s.rows);
@@ -93,8 +77,8 @@ TEST_CASE("matrix products equal a mat-vec per token on odd shapes, token counts
 
 TEST_CASE("the product's tolerance is tight enough to catch a wrong weight") {
   const uint64_t rows = 8, cols = 300, tokens = 3;
-  std::vector<float> w = random_values(rows * cols, 5, 1.0f);
-  const std::vector<float> x = random_values(tokens * cols, 6, 1.0f);
+  std::vector<float> w = test::random_normal(rows * cols, 5, 1.0f);
+  const std::vector<float> x = test::random_normal(tokens * cols, 6, 1.0f);
   const planner::QuantizedMatrix good = planner::quantize_matrix(w.data(), rows, cols, Format::F32, 0);
   w[2 * cols + 17] += 0.01f;
   const planner::QuantizedMatrix bad = planner::quantize_matrix(w.data(), rows, cols, Format::F32, 0);

@@ -8,6 +8,7 @@
 
 #include "planner.h"
 #include "rwkv_edge.h"
+#include "weight_layout.h"
 
 namespace rwkv_edge::test {
 
@@ -50,5 +51,19 @@ std::vector<float> run_sequence_logits(const ModelBytes& model, const std::vecto
 // rwkv_edge_init's status for these options (the session is released again).
 rwkv_edge_status try_init(const ModelBytes& model, uint32_t threads, uint32_t kernels);
 float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b);
+
+// n values from N(0, scale^2), the same for the same seed.
+std::vector<float> random_normal(uint64_t n, uint32_t seed, float scale);
+
+// Every weight format a mat-vec or matrix product reads, with its name.
+struct WeightFormatCase {
+  quant::Format format;
+  uint32_t group;
+  const char* name;
+};
+inline constexpr WeightFormatCase kWeightFormatCases[] = {
+    {quant::Format::F32, 0, "f32"},      {quant::Format::F16, 0, "f16"},       {quant::Format::BF16, 0, "bf16"},
+    {quant::Format::I8, 0, "int8"},      {quant::Format::I4, 32, "int4:32"},   {quant::Format::I4, 64, "int4:64"},
+    {quant::Format::I4, 128, "int4:128"}, {quant::Format::U8MinMax, 0, "int8-minmax"}};
 
 }  // namespace rwkv_edge::test
