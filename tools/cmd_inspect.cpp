@@ -55,6 +55,9 @@ int cmd_inspect(int argc, char** argv) {
     j["regions"].push_back({{"kind", "session"}, {"offset", 0}, {"bytes", session_bytes}});
     for (const fb::Region* r : *plan.regions())
       j["regions"].push_back({{"kind", region_name(r->kind())}, {"offset", session_bytes + r->offset()}, {"bytes", r->size()}});
+    const uint64_t seq_base = session_bytes + plan.state_offset() + plan.state_bytes();
+    j["prefill"] = {{"max_chunk", plan.max_chunk()}, {"offset", plan.max_chunk() ? seq_base : 0},
+                    {"bytes", plan.sequence_bytes()}};
     j["tensors"] = nlohmann::json::array();
     for (const fb::Tensor* t : *m.tensors())
       j["tensors"].push_back({{"name", t->name()->str()}, {"dtype", dtype_name(t->dtype())},
@@ -79,6 +82,13 @@ int cmd_inspect(int argc, char** argv) {
     std::printf("  %-22s %14llu %14llu\n", region_name(r->kind()),
                 static_cast<unsigned long long>(session_bytes + r->offset()),
                 static_cast<unsigned long long>(r->size()));
+  if (plan.max_chunk() > 0)
+    std::printf("  %-22s %14llu %14llu  (prefill, chunks of up to %u tokens, over planned + scratch)\n",
+                "sequence", static_cast<unsigned long long>(session_bytes + plan.state_offset() + plan.state_bytes()),
+                static_cast<unsigned long long>(plan.sequence_bytes()), plan.max_chunk());
+  else
+    std::printf("  %-22s %14s %14s  (planned without prefill chunks: prefill runs a step per token)\n", "sequence",
+                "-", "0");
   std::printf("  %-22s %14s %14llu  (%s)\n\n", "arena total", "", static_cast<unsigned long long>(layout.total),
               human_bytes(layout.total).c_str());
   if (a.has("--buffers")) {
