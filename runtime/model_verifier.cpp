@@ -292,7 +292,8 @@ Status check_op(const fb::Model& model, const fb::Op& op, uint32_t index) {
 // - a state buffer an op reads (not a WKV state) is a token-shift register:
 //   exactly one Copy writes it, from an activation computed before any op
 //   reads the register, and no op reads it after that Copy (row t then reads
-//   the source's row t - 1, row 0 the register);
+//   the source's row t - 1, row 0 the register); a reader writes no output
+//   over that source (its rows run on several threads);
 // - the only ops writing state are those Copies and the WKV recurrences;
 // - nothing reads the logits (only the last row is computed).
 Status check_sequence_plan(const fb::Model& model) {
@@ -375,6 +376,11 @@ Status check_sequence_plan(const fb::Model& model) {
       for (const fb::Operand* in : *before.inputs()) reads |= in->kind() == OperandKind::Buffer && in->index() == reg;
       if (reads && !source_ready)
         return bad("sequence mode: op %u reads shift register #%u before its source is computed", j, reg);
+      // Its rows run on several threads, row t reading the source's row t - 1:
+      // writing over the source would race with that read.
+      for (uint32_t o = 0; reads && o < before.outputs()->size(); ++o)
+        if (seq_span(before.outputs()->Get(o)).overlaps(seq_span(src->index())))
+          return bad("sequence mode: op %u writes over the source of shift register #%u it reads", j, reg);
       for (uint32_t o = 0; o < before.outputs()->size(); ++o) source_ready |= before.outputs()->Get(o) == src->index();
     }
   }

@@ -2,11 +2,16 @@
 // bit-flipped model files, out-of-range tokens, state buffers of the wrong size.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <cstring>
 #include <random>
 
+#include "importers.h"
+#include "matmul.h"
 #include "model_file.h"
+#include "model_writer.h"
 #include "quant_strategy.h"
 #include "test_support.h"
 
@@ -30,6 +35,8 @@ rwkv_edge_code try_init(const uint8_t* model, size_t size, void* arena, size_t a
     CHECK(s != nullptr);
     const float* logits = nullptr;
     CHECK(rwkv_edge_step(s, 1, &logits).code == RWKV_EDGE_OK);
+    const uint32_t prompt[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};  // sequence mode too
+    CHECK(rwkv_edge_prefill(s, prompt, 11, &logits).code == RWKV_EDGE_OK);
     rwkv_edge_release(s);
   } else {
     CHECK(s == nullptr);
@@ -174,5 +181,76 @@ TEST_CASE("corrupt descriptions with a valid checksum are refused or run safely 
     encode_prefix(prefix, m.data());
     std::printf("  crafted descriptions: %zu of %zu refused, the rest ran a step\n", refused, tried);
     CHECK(refused > 0);
+  }
+}
+
+TEST_CASE("crafted sequence plans are refused: rows outside the area, aliasing, shift registers misused") {
+  const planner::Checkpoint ck = planner::load_checkpoint(data_path("mini-v5.2.pth"));
+  const planner::ModelDims dims = planner::detect_model(ck);
+  const std::string path = "/tmp/rwkv-edge-crafted-sequence.rwkv";
+  // Plans the mini model with chunks of 8, lets `tweak` break one rule, and
+  // returns what the verifier says.
+  auto verdict = [&](auto&& tweak) {
+    planner::Graph g = planner::build_step_graph(ck, dims, {});
+    uint64_t widest = 0;
+    for (const planner::GraphOp& op : g.ops)
+      if (op.type == fb::OpType::MatVec) widest = std::max(widest, g.weights[op.inputs[0].index].shape[1]);
+    planner::ArenaPlanResult a = planner::plan_arena(g, 0, {8, matmul::packed_input_floats(8, widest) * 4});
+    tweak(g, a);
+    planner::write_model_file(path, g, dims, a, planner::kOfficialLnXEps, "crafted", "test");
+    const ModelBytes m = load_model_bytes(path);
+    std::remove(path.c_str());
+    size_t need = 0;
+    return rwkv_edge_arena_size_required(m.data(), m.size, &need);
+  };
+  auto first_op = [](const planner::Graph& g, fb::OpType type, auto&& also) {
+    for (size_t i = 0; i < g.ops.size(); ++i)
+      if (g.ops[i].type == type && also(g.ops[i])) return i;
+    FAIL("no such op");
+    return size_t{0};
+  };
+  // The first op reading a shift register, the register, and the Copy that updates it.
+  auto shift_read_by = [](const planner::Graph& g, size_t op) {
+    for (const planner::Operand& in : g.ops[op].inputs)
+      if (!in.weight && g.buffers[in.index].persistent) return in.index;
+    return UINT32_MAX;
+  };
+  auto first_reader = [&](const planner::Graph& g) {
+    for (size_t i = 0; i < g.ops.size(); ++i)
+      if (g.ops[i].type != fb::OpType::Copy && shift_read_by(g, i) != UINT32_MAX) return i;
+    FAIL("no shift register");
+    return size_t{0};
+  };
+  auto copy_of = [&](const planner::Graph& g, uint32_t reg) {
+    return first_op(g, fb::OpType::Copy, [&](const planner::GraphOp& op) { return op.outputs[0] == reg; });
+  };
+
+  CHECK(verdict([](planner::Graph&, planner::ArenaPlanResult&) {}).code == RWKV_EDGE_OK);
+  const std::pair<const char*, std::function<void(planner::Graph&, planner::ArenaPlanResult&)>> cases[] = {
+      {"above the limit", [](planner::Graph&, planner::ArenaPlanResult& a) { a.max_chunk = 5000; }},
+      {"outside the sequence area",
+       [](planner::Graph& g, planner::ArenaPlanResult& a) { g.buffers[g.logits - 1].seq_offset = a.total_bytes; }},
+      {"sequence scratch is too small", [](planner::Graph&, planner::ArenaPlanResult& a) { a.sequence_scratch_bytes = 64; }},
+      {"output over an input",
+       [&](planner::Graph& g, planner::ArenaPlanResult&) {
+         const size_t i = first_op(g, fb::OpType::MatVec, [](const planner::GraphOp&) { return true; });
+         g.buffers[g.ops[i].outputs[0]].seq_offset = g.buffers[g.ops[i].inputs[1].index].seq_offset;
+       }},
+      {"after it was updated",
+       [&](planner::Graph& g, planner::ArenaPlanResult&) {  // the shift update moved before its first reader
+         const size_t reader = first_reader(g), copy = copy_of(g, shift_read_by(g, reader));
+         std::swap(g.ops[reader], g.ops[copy]);
+       }},
+      {"writes over the source",
+       [&](planner::Graph& g, planner::ArenaPlanResult&) {  // a mix written over the rows it shifts
+         const size_t reader = first_reader(g), copy = copy_of(g, shift_read_by(g, reader));
+         g.buffers[g.ops[reader].outputs[0]].seq_offset = g.buffers[g.ops[copy].inputs[0].index].seq_offset;
+       }},
+  };
+  for (const auto& [needle, tweak] : cases) {
+    CAPTURE(std::string(needle));
+    const rwkv_edge_status st = verdict(tweak);
+    CHECK(st.code == RWKV_EDGE_BAD_MODEL);
+    CHECK_MESSAGE(std::string(st.message).find(needle) != std::string::npos, st.message);
   }
 }
