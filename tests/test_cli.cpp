@@ -388,6 +388,22 @@ TEST_CASE("chat: seed 004's format on piped lines, replies end at a blank line, 
   CHECK(out.find("initial state: state file") != std::string::npos);
   CHECK(out.find("User: hi") == std::string::npos);
   CHECK(out.find("User: and then?\n\nAssistant:") != std::string::npos);
+
+  // Ctrl-C while chat waits for a line ends it at once (exit 130), not at the
+  // next Enter, and leaves the saved state as it was.
+  const std::vector<uint8_t> saved = read_file(state);
+  const std::string script = "(sleep 5 | " + std::string(RWKV_EDGE_CLI) + " " + chat + "--state " + state +
+                             " --save-state " + state + " >/dev/null 2>&1 & pid=$!; sleep 1.5; kill -INT $pid; " +
+                             "sleep 0.5; if kill -0 $pid 2>/dev/null; then echo still-running; fi; wait $pid; " +
+                             "echo rc=$?)";
+  p = popen(script.c_str(), "r");
+  REQUIRE(p != nullptr);
+  out.clear();
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  CHECK(out.find("still-running") == std::string::npos);
+  CHECK(out.find("rc=130") != std::string::npos);
+  CHECK(read_file(state) == saved);
   std::remove(model.c_str());
   std::remove(state.c_str());
 }

@@ -44,7 +44,13 @@ SamplerMemory::~SamplerMemory() { std::free(memory); }
 
 InterruptFlag::InterruptFlag() {
   g_interrupted = 0;
-  std::signal(SIGINT, on_interrupt);
+  // No SA_RESTART: a read waiting for the user's next line returns at once,
+  // so Ctrl-C at chat's prompt ends the chat instead of waiting for Enter.
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;
+  sigaction(SIGINT, &action, nullptr);
 }
 InterruptFlag::~InterruptFlag() { std::signal(SIGINT, SIG_DFL); }
 bool InterruptFlag::raised() const { return g_interrupted != 0; }
