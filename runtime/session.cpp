@@ -131,6 +131,7 @@ struct MatVecJob {
   const ResolvedOp* ops;
   uint32_t count;
   gemv::Input inputs[kMaxMatVecBatch];
+  float* outputs[kMaxMatVecBatch];
 };
 
 void matvec_job(const void* ctx, uint32_t index, uint32_t count) {
@@ -139,18 +140,24 @@ void matvec_job(const void* ctx, uint32_t index, uint32_t count) {
     const ResolvedOp& r = job.ops[k];
     uint64_t begin = 0, end = 0;
     split_rows(r.table.rows, gemv::kRowAlign, index, count, &begin, &end);
-    if (begin < end) gemv::matvec_rows(job.session->kernels, r.table, job.inputs[k], r.out[0], begin, end);
+    if (begin < end) gemv::matvec_rows(job.session->kernels, r.table, job.inputs[k], job.outputs[k], begin, end);
   }
 }
 
-void run_matvecs(rwkv_edge_session* s, const ResolvedOp* ops, uint32_t count) {
-  if (count == 1 && ops[0].onednn.primitive != nullptr && onednn::run_matvec(s->onednn, ops[0].onednn)) return;
-  MatVecJob job{s, ops, count, {}};
+// `x` and `y` (a single op only) replace the op's own input and output: a
+// prefill row. oneDNN's primitive is bound to the op's own buffers, so such
+// a call takes our kernels.
+void run_matvecs(rwkv_edge_session* s, const ResolvedOp* ops, uint32_t count, const float* x = nullptr,
+                 float* y = nullptr) {
+  if (x == nullptr && count == 1 && ops[0].onednn.primitive != nullptr && onednn::run_matvec(s->onednn, ops[0].onednn))
+    return;
+  MatVecJob job{s, ops, count, {}, {}};
   uint8_t* scratch = s->input_scratch;
   uint64_t weights = 0;
   for (uint32_t k = 0; k < count; ++k) {
     const ref::WeightMatrix& m = ops[k].table;
-    job.inputs[k] = gemv::prepare_input(s->kernels, m, ops[k].in[1], scratch);
+    job.outputs[k] = y != nullptr ? y : ops[k].out[0];
+    job.inputs[k] = gemv::prepare_input(s->kernels, m, x != nullptr ? x : ops[k].in[1], scratch);
     scratch += gemv::input_scratch_bytes(m.format, m.cols, m.group);
     weights += m.rows * m.cols;
   }
@@ -232,11 +239,7 @@ void run_wkv_rows(rwkv_edge_session* s, const ResolvedOp& r, const float* const*
 }
 
 void run_matvec_single(rwkv_edge_session* s, const ResolvedOp& r, const float* x, float* y) {
-  ResolvedOp one = r;
-  one.in[1] = x;
-  one.out[0] = y;
-  one.onednn = onednn::MatVec{};  // a primitive is bound to the step's buffers
-  run_matvecs(s, &one, 1);
+  run_matvecs(s, &r, 1, x, y);
 }
 
 ArenaLayout arena_layout(const fb::Model& model) {
