@@ -11,7 +11,8 @@
 namespace rwkv_edge {
 namespace {
 
-constexpr char kStateMagic[8] = {'R', 'W', 'K', 'V', 'S', 'T', 'A', 'T'};
+constexpr char kStateMagic[] = RWKV_EDGE_STATE_MAGIC;
+static_assert(sizeof kStateMagic == 9, "the magic is 8 bytes (plus the string's terminator)");
 constexpr uint32_t kStateFormatVersion = 1;
 constexpr uint64_t kHeaderBytes = 64;
 

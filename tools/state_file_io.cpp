@@ -73,8 +73,7 @@ std::string load_time_state(ModelSession& model, const std::string& path) {
 
 std::string load_state_file(ModelSession& model, const std::string& path) {
   const planner::MappedFile file(path);  // throws with the reason when it cannot be read
-  static constexpr char kMagic[8] = {'R', 'W', 'K', 'V', 'S', 'T', 'A', 'T'};
-  if (file.size() >= 8 && std::memcmp(file.data(), kMagic, 8) == 0) {
+  if (file.size() >= 8 && std::memcmp(file.data(), RWKV_EDGE_STATE_MAGIC, 8) == 0) {
     const rwkv_edge_status st = rwkv_edge_state_import(model.get(), file.data(), file.size());
     if (st.code != RWKV_EDGE_OK) throw std::runtime_error(path + ": " + st.message);
     return "state file " + path;

@@ -136,6 +136,7 @@ rwkv_edge_status rwkv_edge_state_restore(rwkv_edge_session *session, const void 
  * (docs/format.md). Export writes exactly rwkv_edge_state_file_bytes();
  * import checks everything (RWKV_EDGE_BAD_STATE: corrupt, truncated or from
  * another model) before it touches the state, which is unchanged on error. */
+#define RWKV_EDGE_STATE_MAGIC "RWKVSTAT" /* a state file's first 8 bytes */
 size_t rwkv_edge_state_file_bytes(const rwkv_edge_session *session);
 rwkv_edge_status rwkv_edge_state_export(const rwkv_edge_session *session, void *dst, size_t dst_bytes);
 rwkv_edge_status rwkv_edge_state_import(rwkv_edge_session *session, const void *src, size_t src_bytes);
