@@ -20,9 +20,8 @@ struct Run {
   std::string out;
 };
 
-// stderr joins stdout unless `keep_stderr_apart` (then it is discarded).
-Run run(const std::string& args, bool keep_stderr_apart = false) {
-  const std::string cmd = std::string(RWKV_EDGE_CLI) + " " + args + (keep_stderr_apart ? " 2>/dev/null" : " 2>&1");
+// A shell command line; its stdout and exit status.
+Run run_shell(const std::string& cmd) {
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
   std::string out;
@@ -31,6 +30,11 @@ Run run(const std::string& args, bool keep_stderr_apart = false) {
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   const int st = pclose(p);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+// The CLI with `args`: stderr joins stdout unless `keep_stderr_apart` (then it is discarded).
+Run run(const std::string& args, bool keep_stderr_apart = false) {
+  return run_shell(std::string(RWKV_EDGE_CLI) + " " + args + (keep_stderr_apart ? " 2>/dev/null" : " 2>&1"));
 }
 
 bool exists(const std::string& path) { return std::ifstream(path).good(); }
@@ -363,46 +367,29 @@ TEST_CASE("chat: seed 004's format on piped lines, replies end at a blank line, 
   std::remove(state.c_str());
   const std::string chat = "chat " + model + " --seed 2 -n 40 --threads 1 ";
   // Through the shell: stdin comes from a pipe.
-  FILE* p = popen(("printf 'hello there\\n\\n  what  is it?\\r\\n' | " + std::string(RWKV_EDGE_CLI) + " " + chat +
-                   "--save-state " + state)
-                      .c_str(),
-                  "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  CHECK(pclose(p) == 0);
-  CHECK(out.rfind("User: hi\n\nAssistant: Hi. I am your assistant", 0) == 0);
-  CHECK(out.find("User: hello there\n\nAssistant:") != std::string::npos);
-  CHECK(out.find("!!! Error: please say something !!!") != std::string::npos);
-  CHECK(out.find("User: what  is it?\n\nAssistant:") != std::string::npos);  // stripped, CRLF read as LF
+  const std::string cli = std::string(RWKV_EDGE_CLI) + " " + chat;
+  Run r = run_shell("printf 'hello there\\n\\n  what  is it?\\r\\n' | " + cli + "--save-state " + state);
+  CHECK(r.status == 0);
+  CHECK(r.out.rfind("User: hi\n\nAssistant: Hi. I am your assistant", 0) == 0);
+  CHECK(r.out.find("User: hello there\n\nAssistant:") != std::string::npos);
+  CHECK(r.out.find("!!! Error: please say something !!!") != std::string::npos);
+  CHECK(r.out.find("User: what  is it?\n\nAssistant:") != std::string::npos);  // stripped, CRLF read as LF
   CHECK(read_file(state).size() > 64);
   // A saved conversation goes on: no introduction is prefilled again.
-  p = popen(("printf 'and then?\\n' | " + std::string(RWKV_EDGE_CLI) + " " + chat + "--state " + state + " 2>&1").c_str(),
-            "r");
-  REQUIRE(p != nullptr);
-  out.clear();
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  CHECK(pclose(p) == 0);
-  CHECK(out.find("initial state: state file") != std::string::npos);
-  CHECK(out.find("User: hi") == std::string::npos);
-  CHECK(out.find("User: and then?\n\nAssistant:") != std::string::npos);
+  r = run_shell("printf 'and then?\\n' | " + cli + "--state " + state + " 2>&1");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("initial state: state file") != std::string::npos);
+  CHECK(r.out.find("User: hi") == std::string::npos);
+  CHECK(r.out.find("User: and then?\n\nAssistant:") != std::string::npos);
 
   // Ctrl-C while chat waits for a line ends it at once (exit 130), not at the
   // next Enter, and leaves the saved state as it was.
   const std::vector<uint8_t> saved = read_file(state);
-  const std::string script = "(sleep 5 | " + std::string(RWKV_EDGE_CLI) + " " + chat + "--state " + state +
-                             " --save-state " + state + " >/dev/null 2>&1 & pid=$!; sleep 1.5; kill -INT $pid; " +
-                             "sleep 0.5; if kill -0 $pid 2>/dev/null; then echo still-running; fi; wait $pid; " +
-                             "echo rc=$?)";
-  p = popen(script.c_str(), "r");
-  REQUIRE(p != nullptr);
-  out.clear();
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  CHECK(out.find("still-running") == std::string::npos);
-  CHECK(out.find("rc=130") != std::string::npos);
+  r = run_shell("(sleep 5 | " + cli + "--state " + state + " --save-state " + state +
+                " >/dev/null 2>&1 & pid=$!; sleep 1.5; kill -INT $pid; sleep 0.5; "
+                "if kill -0 $pid 2>/dev/null; then echo still-running; fi; wait $pid; echo rc=$?)");
+  CHECK(r.out.find("still-running") == std::string::npos);
+  CHECK(r.out.find("rc=130") != std::string::npos);
   CHECK(read_file(state) == saved);
   std::remove(model.c_str());
   std::remove(state.c_str());
