@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace rwkv_edge::gemv {
 namespace {
@@ -40,9 +41,18 @@ void quantize_input_ref(const float* x, uint64_t cols, uint32_t group, uint8_t* 
   for (uint64_t k = 0; k < l.chunks; ++k) {
     const float* v = x + 32 * k;
     float amax = 0.0f;
-    for (int i = 0; i < 32; ++i) amax = std::fmax(amax, std::fabs(v[i]));
-    const float d = amax / 127.0f, inverse = d > 0.0f ? 1.0f / d : 0.0f;
+    bool finite = true;
+    for (int i = 0; i < 32; ++i) {
+      amax = std::fmax(amax, std::fabs(v[i]));
+      finite = finite && std::isfinite(v[i]);
+    }
+    // A NaN or Inf has no int8 level (converting it would be undefined); the
+    // chunk's levels stay 0 and its scale NaN, so the products are NaN as in
+    // float arithmetic.
+    const float d = finite ? amax / 127.0f : std::numeric_limits<float>::quiet_NaN();
+    const float inverse = finite && d > 0.0f ? 1.0f / d : 0.0f;
     scale[k] = d;
+    if (!finite) continue;
     // Pair k/2 is 64 bytes: even values of chunk 2p, of 2p+1, odd of 2p, of 2p+1.
     int8_t* pair = q + k / 2 * 64 + (k & 1) * 16;
     for (int i = 0; i < 32; ++i)

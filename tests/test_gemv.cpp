@@ -166,6 +166,31 @@ TEST_CASE("the SIMD tolerance is tight enough to catch a wrong weight") {
   CHECK(std::fabs(static_cast<double>(got[3]) - expected[3]) > order_tolerance(view(q), x.data(), 3));
 }
 
+// Found by fuzz_model_file: a NaN activation (from extreme weights) reached
+// the int4 path's int8 input rounding, a float-to-int conversion that is
+// undefined for NaN (UBSan). Now the chunk's scale is NaN and its levels 0.
+TEST_CASE("int4 mat-vecs: NaN or Inf inputs give non-finite rows, not an undefined conversion") {
+  const uint64_t rows = 8, cols = 128;
+  const std::vector<float> w = test::random_normal(rows * cols, 21, 1.0f);
+  const planner::QuantizedMatrix q = planner::quantize_matrix(w.data(), rows, cols, Format::I4, 32);
+  for (const float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+    std::vector<float> x = test::random_normal(cols, 22, 1.0f);
+    x[70] = bad;
+    for (const KernelPath path : {KernelPath::Scalar, KernelPath::Avx2, KernelPath::Neon}) {
+      if (!cpu::supports(path, cpu::features())) continue;
+      std::vector<float> y(rows, 0.0f);
+      const auto in = prepare(path, view(q), x.data());
+      gemv::matvec_rows(path, view(q), in->input, y.data(), 0, rows);
+      for (const float v : y) CHECK_FALSE(std::isfinite(v));  // float paths give ±Inf for an Inf input
+    }
+    x[70] = 0.5f;  // and the same input without it is finite
+    std::vector<float> y(rows);
+    gemv::matvec_rows(KernelPath::Scalar, view(q), prepare(KernelPath::Scalar, view(q), x.data())->input, y.data(), 0,
+                      rows);
+    for (const float v : y) CHECK(std::isfinite(v));
+  }
+}
+
 TEST_CASE("row split: every row once, shares start on the alignment") {
   for (uint64_t rows : {0ull, 1ull, 15ull, 16ull, 17ull, 100ull, 65536ull})
     for (uint32_t count : {1u, 2u, 3u, 7u, 64u}) {
