@@ -99,7 +99,14 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
   PlanReport report;
   report.dims = detect_model(ck);
   report.source_format = ck.format;
-  for (const auto& [name, t] : ck.tensors) report.parameters += t.numel();
+  for (const auto& [name, t] : ck.tensors) {
+    report.parameters += t.numel();
+    // A NaN or Inf weight is a corrupt checkpoint; quantizing it would have no defined level.
+    for (size_t i = 0; i < t.data.size(); ++i)
+      if (!std::isfinite(t.data[i]))
+        throw PlanError("tensor '" + name + "' holds " + (std::isnan(t.data[i]) ? "NaN" : "Inf") + " at element " +
+                        std::to_string(i) + " (a corrupt checkpoint?)");
+  }
   const Vocabulary vocabulary = choose_vocabulary(options.vocab, report.dims.vocab, &report.vocabulary);
   BuildOptions build;
   build.ln_x_eps = options.ln_x_eps;

@@ -4,9 +4,11 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 
 #include "importers.h"
 #include "plan_error.h"
+#include "planner.h"
 #include "rwkv_model.h"
 #include "test_support.h"
 #include "torch_unpickler.h"
@@ -158,4 +160,24 @@ TEST_CASE("rwkv.cpp .bin: transforms undone, Q5_1 dequantized, malformed files r
   auto bytes = read_file(shared_path("tiny/tiny-rwkv-4v0-660K-FP32.bin"));
   for (size_t n = 0; n < 4096; n += 3)
     CHECK_THROWS_AS(import_rwkvcpp_bin(bytes.data(), n, "cut"), PlanError);
+}
+
+TEST_CASE("a checkpoint with a NaN or Inf weight is refused by name, for every weight format") {
+  Checkpoint ck = load_checkpoint(data_path("mini-v5.2.pth"));
+  for (const float bad : {std::nanf(""), -INFINITY}) {
+    ck.tensors.at("blocks.1.att.key.weight").data[5] = bad;
+    for (const char* quant : {"fp32", "int8", "int4"}) {
+      PlanOptions options;
+      options.output = "/tmp/rwkv-edge-nan-test.rwkv";
+      options.quant.segments = {{parse_weight_choice(quant), 0}};
+      options.calibration = "none";
+      try {
+        plan_checkpoint(ck, "mini-v5.2.pth", options);
+        FAIL("planned a checkpoint holding " << bad);
+      } catch (const PlanError& e) {
+        CHECK(std::string(e.what()).find("'blocks.1.att.key.weight' holds") != std::string::npos);
+      }
+      CHECK_FALSE(std::filesystem::exists(options.output));
+    }
+  }
 }
