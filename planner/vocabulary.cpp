@@ -1,6 +1,7 @@
 #include "vocabulary.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <numeric>
@@ -173,10 +174,21 @@ Vocabulary byte_vocabulary() {
 Vocabulary read_vocabulary_file(const std::string& path, uint32_t vocab_size) {
   const MappedFile file(path);
   const std::string text(reinterpret_cast<const char*>(file.data()), file.size());
+  Vocabulary v = parse_vocabulary(text, path, vocab_size);
+  v.source = std::filesystem::path(path).filename().string();
+  return v;
+}
+
+Vocabulary parse_vocabulary(const std::string& text, const std::string& path, uint32_t vocab_size) {
   const uint64_t id_limit = vocab_size != 0 ? vocab_size : uint64_t{1} << 24;
-  std::vector<std::string> tokens;
-  std::vector<bool> seen;
-  size_t line_start = 0, line_number = 0, named = 0;
+  // (id, line, bytes) as read; memory follows the file, not the largest id it names.
+  struct Named {
+    uint32_t id;
+    size_t line;
+    std::string bytes;
+  };
+  std::vector<Named> named;
+  size_t line_start = 0, line_number = 0;
   while (line_start < text.size()) {
     size_t line_end = text.find('\n', line_start);
     if (line_end == std::string::npos) line_end = text.size();
@@ -192,9 +204,12 @@ Vocabulary read_vocabulary_file(const std::string& path, uint32_t vocab_size) {
     if (first == std::string::npos || last <= first) fail("expected 'ID REPR LEN'");
     char* parse_end = nullptr;
     const unsigned long long id = std::strtoull(line.c_str(), &parse_end, 10);
-    if (parse_end != line.c_str() + first || first == 0) fail("the id is not a number");
+    if (parse_end != line.c_str() + first || first == 0 || !std::isdigit(static_cast<unsigned char>(line[0])))
+      fail("the id is not a number");
     const unsigned long long length = std::strtoull(line.c_str() + last + 1, &parse_end, 10);
-    if (parse_end != line.c_str() + line.size() || last + 1 == line.size()) fail("the length is not a number");
+    if (parse_end != line.c_str() + line.size() || last + 1 == line.size() ||
+        !std::isdigit(static_cast<unsigned char>(line[last + 1])))
+      fail("the length is not a number");
     std::string bytes, error;
     if (!decode_python_literal(line.substr(first + 1, last - first - 1), &bytes, &error)) fail(error);
     if (bytes.size() != length)
@@ -202,27 +217,30 @@ Vocabulary read_vocabulary_file(const std::string& path, uint32_t vocab_size) {
     if (id >= id_limit)
       fail("id " + std::to_string(id) + " is outside the " + (vocab_size != 0 ? "model's vocabulary (" : "limit (") +
            std::to_string(id_limit) + ")");
-    if (id >= tokens.size()) {
-      tokens.resize(id + 1);
-      seen.resize(id + 1, false);
-    }
-    if (seen[id]) fail("id " + std::to_string(id) + " appears twice");
     if (bytes.empty()) fail("empty token");
-    seen[id] = true;
-    tokens[id] = std::move(bytes);
-    ++named;
+    named.push_back({static_cast<uint32_t>(id), line_number, std::move(bytes)});
   }
-  if (named == 0) throw PlanError("vocabulary " + path + " names no tokens");
-  if (vocab_size != 0) tokens.resize(vocab_size);
+  if (named.empty()) throw PlanError("vocabulary " + path + " names no tokens");
+  std::stable_sort(named.begin(), named.end(), [](const Named& a, const Named& b) { return a.id < b.id; });
+  for (size_t i = 1; i < named.size(); ++i)
+    if (named[i].id == named[i - 1].id)
+      throw PlanError("vocabulary " + path + " line " + std::to_string(named[i].line) + ": id " +
+                      std::to_string(named[i].id) + " appears twice");
+  const uint64_t size = vocab_size != 0 ? vocab_size : uint64_t{named.back().id} + 1;
   Vocabulary v;
   v.kind = "file";
-  v.source = std::filesystem::path(path).filename().string();
+  v.source = path;
+  v.token_offsets.reserve(size + 1);
   uint64_t total = 0;
-  for (const std::string& t : tokens) {
+  size_t next = 0;
+  for (uint64_t id = 0; id < size; ++id) {
     v.token_offsets.push_back(static_cast<uint32_t>(total));
-    v.token_bytes.insert(v.token_bytes.end(), t.begin(), t.end());
-    total += t.size();
-    if (total > UINT32_MAX) throw PlanError("vocabulary " + path + " is larger than 4 GiB");
+    if (next < named.size() && named[next].id == id) {
+      const std::string& t = named[next++].bytes;
+      v.token_bytes.insert(v.token_bytes.end(), t.begin(), t.end());
+      total += t.size();
+      if (total > UINT32_MAX) throw PlanError("vocabulary " + path + " is larger than 4 GiB");
+    }
   }
   v.token_offsets.push_back(static_cast<uint32_t>(total));
   sort_tokens(&v);

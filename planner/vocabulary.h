@@ -33,6 +33,8 @@ Vocabulary byte_vocabulary();
 // ids must be below it, and ids the file does not name stay empty (World's
 // id 0). Throws PlanError naming the line of anything malformed.
 Vocabulary read_vocabulary_file(const std::string& path, uint32_t vocab_size);
+// The same from the file's bytes; `path` names it in errors.
+Vocabulary parse_vocabulary(const std::string& text, const std::string& path, uint32_t vocab_size);
 
 // Where the World vocabulary (rwkv_vocab_v20230424.txt) is: $RWKV_EDGE_WORLD_VOCAB,
 // else the path configured at build time when that file exists; "" when neither.
