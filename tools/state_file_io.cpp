@@ -1,6 +1,8 @@
 #include "state_file_io.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,6 +23,26 @@ std::string folder_of(const std::string& path) {
   return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// A save killed between creating its temporary file and the rename leaves
+// "<path>.tmp.<pid>" behind. Removed on the next save once that process is
+// gone, so a device that loses power often does not fill its flash.
+void remove_stale_temporaries(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const std::string prefix = (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp.";
+  DIR* dir = ::opendir(folder_of(path).c_str());
+  if (dir == nullptr) return;
+  while (const dirent* e = ::readdir(dir)) {
+    const std::string name = e->d_name;
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(digits));
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
+      ::unlink((slash == std::string::npos ? name : path.substr(0, slash + 1) + name).c_str());
+  }
+  ::closedir(dir);
+}
+
 const fb::Model& model_description(const ModelSession& model) {
   FilePrefix prefix;
   const Status st = decode_prefix(model.file().data(), model.file().size(), &prefix);
@@ -29,14 +51,14 @@ const fb::Model& model_description(const ModelSession& model) {
 }
 
 // seed 004: state[i*3+1] = time_state.transpose(1, 2); shifts start at zero.
-std::string load_time_state(ModelSession& model, const std::string& path) {
+std::string load_time_state(ModelSession& model, const uint8_t* bytes, size_t size, const std::string& path) {
   const rwkv_edge_info& info = model.info();
   if (info.rwkv_version != rwkv_edge_version_5 && info.rwkv_version != rwkv_edge_version_5_1 &&
       info.rwkv_version != rwkv_edge_version_5_2 && info.rwkv_version != rwkv_edge_version_6)
     throw std::runtime_error("state-tuning checkpoints are read for RWKV-5 and RWKV-6 models (seed 004's layout); "
                              "this model is RWKV " + std::to_string(info.rwkv_version / 10) + "." +
                              std::to_string(info.rwkv_version % 10));
-  const planner::Checkpoint ck = planner::load_checkpoint(path);
+  const planner::Checkpoint ck = planner::import_pth(bytes, size, path);
   const fb::Model& m = model_description(model);
   const uint64_t H = info.n_head, N = info.head_size, state_offset = m.arena()->state_offset();
   std::vector<float> state(rwkv_edge_state_bytes(model.get()) / sizeof(float), 0.0f);
@@ -73,12 +95,16 @@ std::string load_time_state(ModelSession& model, const std::string& path) {
 
 std::string load_state_file(ModelSession& model, const std::string& path) {
   const planner::MappedFile file(path);  // throws with the reason when it cannot be read
-  if (file.size() >= 8 && std::memcmp(file.data(), RWKV_EDGE_STATE_MAGIC, 8) == 0) {
-    const rwkv_edge_status st = rwkv_edge_state_import(model.get(), file.data(), file.size());
+  return load_state_bytes(model, file.data(), file.size(), path);
+}
+
+std::string load_state_bytes(ModelSession& model, const uint8_t* bytes, size_t size, const std::string& path) {
+  if (size >= 8 && std::memcmp(bytes, RWKV_EDGE_STATE_MAGIC, 8) == 0) {
+    const rwkv_edge_status st = rwkv_edge_state_import(model.get(), bytes, size);
     if (st.code != RWKV_EDGE_OK) throw std::runtime_error(path + ": " + st.message);
     return "state file " + path;
   }
-  if (file.size() >= 2 && std::memcmp(file.data(), "PK", 2) == 0) return load_time_state(model, path);
+  if (size >= 4 && std::memcmp(bytes, "PK\x03\x04", 4) == 0) return load_time_state(model, bytes, size, path);
   throw std::runtime_error(path + " is neither an rwkv-edge state file nor a state-tuning .pth");
 }
 
@@ -86,6 +112,7 @@ void save_state_file(ModelSession& model, const std::string& path) {
   std::vector<uint8_t> bytes(rwkv_edge_state_file_bytes(model.get()));
   const rwkv_edge_status st = rwkv_edge_state_export(model.get(), bytes.data(), bytes.size());
   if (st.code != RWKV_EDGE_OK) throw std::runtime_error(st.message);
+  remove_stale_temporaries(path);
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));

@@ -3,6 +3,8 @@
 // reads them, or an official state-tuning .pth, and writes atomically.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "model_session.h"
@@ -15,6 +17,8 @@ namespace rwkv_edge::cli {
 // user. Throws std::runtime_error with the reason; the state is then
 // unchanged.
 std::string load_state_file(ModelSession& model, const std::string& path);
+// The same from the file's bytes; `path` names them in messages.
+std::string load_state_bytes(ModelSession& model, const uint8_t* bytes, size_t size, const std::string& path);
 
 // Writes the session's state to `path` atomically: a temporary file beside
 // it, fsync, rename, fsync of the folder. On any failure the old file is
