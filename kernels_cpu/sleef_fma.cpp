@@ -1,8 +1,15 @@
 #include "sleef_fma.h"
 
 // sleef.h declares its FMA builds only when math.h reports fast FMA, which
-// it does under -mfma.
+// glibc's does under GCC's -mfma but not clang's; this file is built with
+// -mfma, so say it here for both.
 #include <cmath>
+#if defined(__FMA__) && !defined(FP_FAST_FMA)
+#define FP_FAST_FMA
+#endif
+#if defined(__FMA__) && !defined(FP_FAST_FMAF)
+#define FP_FAST_FMAF
+#endif
 #include <sleef.h>
 
 namespace rwkv_edge::ref {

@@ -1,0 +1,17 @@
+// rwkv.cpp's .bin reader (ggml tensors, Q-block dequantization, transforms
+// undone), then version detection.
+#include <cstddef>
+#include <cstdint>
+
+#include "importers.h"
+#include "plan_error.h"
+#include "rwkv_model.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace rwkv_edge::planner;
+  try {
+    detect_model(import_rwkvcpp_bin(data, size, "fuzz.bin"));
+  } catch (const PlanError&) {
+  }
+  return 0;
+}
