@@ -14,5 +14,6 @@ int cmd_tokenize(int argc, char** argv);
 int cmd_detokenize(int argc, char** argv);
 int cmd_generate(int argc, char** argv);
 int cmd_chat(int argc, char** argv);
+int cmd_soak(int argc, char** argv);
 
 }  // namespace rwkv_edge::cli

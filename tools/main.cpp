@@ -25,7 +25,10 @@ constexpr const char* kUsage =
     "  chat M.rwkv [--state FILE] [--save-state FILE] [-n MAX] [sampler flags]   seed 004's chat loop on stdin\n"
     "           (--state: a saved state or an official state-tuning .pth; --save-state after every reply)\n"
     "  bench M.rwkv [--tokens N] [--prefill N] [--json] decode/prefill tok/s, memory, roofline fraction\n"
-    "  logits, predict, ppl, generate, chat and bench also take --threads N (default: all cores, at most 64)\n"
+    "  soak M.rwkv [--tokens N] [--every N] [--json]   N sampled tokens: RSS every N, heap, NaN/Inf, step-time\n"
+    "                                                  percentiles (exit 1 if memory grows, the heap is used or a logit\n"
+    "                                                  is not finite)\n"
+    "  logits, predict, ppl, generate, chat, bench and soak also take --threads N (default: all cores, at most 64)\n"
     "  and --kernels auto|scalar|avx2|neon (default auto: the best this CPU runs), and --onednn\n"
     "  (float32 mat-vecs through oneDNN; it allocates on every step)\n";
 
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(cmd, "tokenize")) return cmd_tokenize(argc, argv);
     if (!std::strcmp(cmd, "generate")) return cmd_generate(argc, argv);
     if (!std::strcmp(cmd, "chat")) return cmd_chat(argc, argv);
+    if (!std::strcmp(cmd, "soak")) return cmd_soak(argc, argv);
     if (!std::strcmp(cmd, "detokenize")) return cmd_detokenize(argc, argv);
     std::fprintf(stderr, "rwkv-edge: unknown command '%s' (see rwkv-edge --help)\n", cmd);
     return 2;
