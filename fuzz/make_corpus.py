@@ -161,6 +161,11 @@ def main():
     for i, s in enumerate(["1,2,3", "0", "65535", "65536", "007,8", "4294967295", "18446744073709551616", "1,,2",
                            ",", "1 ,2", "+1", "-1"]):
         put(out, "fuzz_token_list", f"list-{i}", s.encode())
+    # Inputs that once failed (fixed, each with a test in tests/): replayed by every run.
+    regressions = os.path.join(HERE, "regressions")
+    for target in sorted(os.listdir(regressions)):
+        for name in sorted(os.listdir(os.path.join(regressions, target))):
+            put(out, target, "regression-" + name, open(os.path.join(regressions, target, name), "rb").read())
     for target in sorted(os.listdir(out)):
         print(f"{target}: {len(os.listdir(os.path.join(out, target)))} seeds")
 

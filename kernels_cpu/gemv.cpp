@@ -55,8 +55,12 @@ void quantize_input_ref(const float* x, uint64_t cols, uint32_t group, uint8_t* 
     if (!finite) continue;
     // Pair k/2 is 64 bytes: even values of chunk 2p, of 2p+1, odd of 2p, of 2p+1.
     int8_t* pair = q + k / 2 * 64 + (k & 1) * 16;
-    for (int i = 0; i < 32; ++i)
-      pair[(i & 1) * 32 + i / 2] = static_cast<int8_t>(std::nearbyint(v[i] * inverse));
+    // A subnormal amax makes the inverse Inf and 0 * Inf NaN: levels are
+    // clamped, NaN to 0, so every conversion is defined.
+    for (int i = 0; i < 32; ++i) {
+      const float r = std::nearbyint(v[i] * inverse);
+      pair[(i & 1) * 32 + i / 2] = static_cast<int8_t>(r >= 127.0f ? 127.0f : r <= -127.0f ? -127.0f : r == r ? r : 0.0f);
+    }
   }
   for (uint64_t g = 0; g < cols / group; ++g) {
     float s = 0.0f;

@@ -184,6 +184,14 @@ TEST_CASE("int4 mat-vecs: NaN or Inf inputs give non-finite rows, not an undefin
       for (const float v : y) CHECK_FALSE(std::isfinite(v));  // float paths give ±Inf for an Inf input
     }
     x[70] = 0.5f;  // and the same input without it is finite
+    // A chunk of subnormals only (its inverse scale overflows to Inf): finite, no undefined conversion.
+    for (int i = 64; i < 96; ++i) x[static_cast<size_t>(i)] = (i % 3 - 1) * 1e-40f;
+    for (const KernelPath path : {KernelPath::Scalar, KernelPath::Avx2, KernelPath::Neon}) {
+      if (!cpu::supports(path, cpu::features())) continue;
+      std::vector<float> y(rows, 0.0f);
+      gemv::matvec_rows(path, view(q), prepare(path, view(q), x.data())->input, y.data(), 0, rows);
+      for (const float v : y) CHECK(std::isfinite(v));
+    }
     std::vector<float> y(rows);
     gemv::matvec_rows(KernelPath::Scalar, view(q), prepare(KernelPath::Scalar, view(q), x.data())->input, y.data(), 0,
                       rows);
