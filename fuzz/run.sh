@@ -15,9 +15,9 @@ TARGETS="fuzz_pth fuzz_safetensors fuzz_rwkvcpp_bin fuzz_model_file fuzz_state_f
 
 if [ "${1:-}" = "--totals" ]; then
   [ -f "$BUILD/ledger.tsv" ] || { echo "no runs recorded in $BUILD/ledger.tsv"; exit 0; }
+  printf "%-18s %6s %10s %14s %8s\n" target runs seconds executions failed
   awk -F'\t' '{e[$1]+=$3; s[$1]+=$2; r[$1]+=1; if ($4!="ok") bad[$1]+=1}
-    END {printf "%-18s %6s %10s %14s %8s\n", "target", "runs", "seconds", "executions", "failed";
-         for (t in e) printf "%-18s %6d %10d %14d %8d\n", t, r[t], s[t], e[t], bad[t]}' "$BUILD/ledger.tsv" | sort
+    END {for (t in e) printf "%-18s %6d %10d %14d %8d\n", t, r[t], s[t], e[t], bad[t]}' "$BUILD/ledger.tsv" | sort
   exit 0
 fi
 [ $# -eq 2 ] || { sed -n 2,12p "$0"; exit 2; }
