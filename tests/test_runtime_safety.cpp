@@ -247,8 +247,9 @@ TEST_CASE("crafted sequence plans are refused: rows outside the area, aliasing, 
          g.buffers[g.ops[reader].outputs[0]].seq_offset = g.buffers[g.ops[copy].inputs[0].index].seq_offset;
        }},
   };
-  for (const auto& [needle, tweak] : cases) {
-    CAPTURE(std::string(needle));
+  for (const auto& [needle_text, tweak] : cases) {
+    const std::string needle = needle_text;  // CAPTURE's lambda cannot capture a structured binding (clang 14)
+    CAPTURE(needle);
     const rwkv_edge_status st = verdict(tweak);
     CHECK(st.code == RWKV_EDGE_BAD_MODEL);
     CHECK_MESSAGE(std::string(st.message).find(needle) != std::string::npos, st.message);
