@@ -125,7 +125,8 @@ TEST_CASE("ppl scores a text in bits per byte: the logits' log-likelihood, summe
       {"ppl " + model + " --file /nonexistent.txt", "cannot open"},
       {"ppl " + model + " --file " + text + " --max-bytes 1", "at least 2 tokens"},
   };
-  for (const auto& [args, needle] : bad) {
+  for (const auto& [args_text, needle] : bad) {
+    const std::string& args = args_text;  // CHECK_MESSAGE's lambda cannot capture a structured binding (clang 14)
     const Run b = run(args);
     CHECK_MESSAGE(b.status != 0, args);
     CHECK_MESSAGE(b.out.find(needle) != std::string::npos, args << " -> " << b.out);
@@ -164,7 +165,8 @@ TEST_CASE("bad input: one clear line, non-zero exit, nothing left behind") {
       {"plan " + data_path("mini-v4.pth") + " -o /tmp/rwkv-edge-cli-none.rwkv --head int9", "unknown weight type"},
       {"frobnicate", "unknown command"},
   };
-  for (const auto& [args, needle] : cases) {
+  for (const auto& [args_text, needle] : cases) {
+    const std::string& args = args_text;  // CHECK_MESSAGE's lambda cannot capture a structured binding (clang 14)
     const Run r = run(args);
     CHECK_MESSAGE(r.status != 0, args);
     CHECK_MESSAGE(r.out.find(needle) != std::string::npos, args << " -> " << r.out);
@@ -276,7 +278,8 @@ TEST_CASE("generate: seeded text from the built-in tiny model, stop strings, cle
       {"generate " + model + " --prompt ''", "the prompt is empty"},
       {"generate " + model, "missing --prompt"},
   };
-  for (const auto& [args, needle] : bad) {
+  for (const auto& [args_text, needle] : bad) {
+    const std::string& args = args_text;  // CHECK_MESSAGE's lambda cannot capture a structured binding (clang 14)
     const Run r = run(args);
     CHECK_MESSAGE(r.status != 0, args);
     CHECK_MESSAGE(r.out.find(needle) != std::string::npos, args << " -> " << r.out);

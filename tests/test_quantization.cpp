@@ -88,8 +88,8 @@ PlanOptions quant_options(const std::string& quant) {
 
 // The compiler's own IEEE half: GCC 12 has _Float16 in C++ on x86-64 only;
 // aarch64 has __fp16 (converted by the FPU's fcvt, round to nearest even).
-#if defined(__aarch64__)
-using CompilerHalf = __fp16;
+#if defined(__aarch64__) || (defined(__clang__) && __clang_major__ < 15)
+using CompilerHalf = __fp16;  // clang before 15 has no _Float16 on x86; its __fp16 converts the same way
 #else
 using CompilerHalf = _Float16;
 #endif
@@ -188,8 +188,9 @@ TEST_CASE("reference kernels: the mat-vec equals dequantize-then-sum in input or
   for (const Shape& shape : kShapes) {
     if (shape.cols > x.size()) continue;
     const std::vector<float> w = random_matrix(shape.rows, shape.cols, 5, 2);
-    for (auto [format, group] : {std::pair{Format::F32, 0u}, {Format::F16, 0u}, {Format::BF16, 0u}, {Format::I8, 0u},
-                                 {Format::U8MinMax, 0u}, {Format::I4, 32u}, {Format::I4, 64u}}) {
+    for (auto [format_value, group] : {std::pair{Format::F32, 0u}, {Format::F16, 0u}, {Format::BF16, 0u},
+                                       {Format::I8, 0u}, {Format::U8MinMax, 0u}, {Format::I4, 32u}, {Format::I4, 64u}}) {
+      const Format format = format_value;  // CHECK_MESSAGE's lambda cannot capture a structured binding (clang 14)
       const QuantizedMatrix q = quantize_matrix(w.data(), shape.rows, shape.cols, format, group);
       const std::vector<float> d = dequantize(q);
       std::vector<float> y(shape.rows);
@@ -218,7 +219,8 @@ TEST_CASE("GPTQ lowers the output error that calibration inputs see") {
     for (uint64_t i = 0; i < cols; ++i)
       for (uint64_t k = 0; k < cols; ++k) h[i * cols + k] += x[i] * x[k] / n;
   }
-  for (auto [format, group] : {std::pair{Format::I4, 32u}, {Format::I8, 0u}}) {
+  for (auto [format_value, group] : {std::pair{Format::I4, 32u}, {Format::I8, 0u}}) {
+    const Format format = format_value;  // CAPTURE's lambda cannot capture a structured binding (clang 14)
     const QuantError rtn = measure_error(w.data(), quantize_matrix(w.data(), rows, cols, format, group), &h);
     const QuantError gptq = measure_error(w.data(), quantize_gptq(w.data(), rows, cols, format, group, h), &h);
     CAPTURE(static_cast<int>(format));
