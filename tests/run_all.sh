@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Every test, as CI runs them (.ci/run installs the packages first):
 #   1. the release build and every suite (with the short soak);
-#   2. the same suites built with ASan + UBSan (gcc, float-cast-overflow too);
-#   3. a fuzz smoke: every libFuzzer target briefly from its seed corpus (clang, ASan + UBSan);
+#   2. the same suites built with clang, ASan + UBSan (float-cast-overflow included, no
+#      recovery) in one build with the fuzz targets (test_prefill's shared-fixture shapes
+#      are left to step 1: test_prefill_mini runs the same code on the committed fixtures);
+#   3. a fuzz smoke: every libFuzzer target briefly from its seeds and regressions;
 #   4. the aarch64 cross build, its suites under qemu-aarch64.
 # RWKV_EDGE_FUZZ_SMOKE_SECONDS sets step 3's seconds per target (default 15).
 set -euo pipefail
@@ -13,10 +15,11 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build
 ctest --test-dir build --output-on-failure -V
 
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRWKV_EDGE_SANITIZE=ON
-cmake --build build-asan
-ctest --test-dir build-asan --output-on-failure -j"$jobs"
+CC=clang CXX=clang++ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRWKV_EDGE_FUZZ=ON
+cmake --build build-sanitize
+ctest --test-dir build-sanitize --output-on-failure -j"$jobs" -E '^test_prefill$'
 
-RWKV_EDGE_CLI=$PWD/build/bin/rwkv-edge fuzz/run.sh all "${RWKV_EDGE_FUZZ_SMOKE_SECONDS:-15}"
+RWKV_EDGE_FUZZ_BUILD=build-sanitize RWKV_EDGE_CLI=$PWD/build/bin/rwkv-edge \
+  fuzz/run.sh all "${RWKV_EDGE_FUZZ_SMOKE_SECONDS:-15}"
 
 tests/run_aarch64.sh
