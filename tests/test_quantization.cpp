@@ -96,33 +96,25 @@ PlanOptions quant_options(const std::string& quant) {
 // clang 14 has neither on x86 without compiler-rt, so there the CPU's F16C
 // instructions convert (round to nearest even, imm 0).
 namespace {
-#if defined(__aarch64__)
-bool platform_half_available() { return true; }
-uint16_t platform_half_bits(float f) {
-  const __fp16 h = static_cast<__fp16>(f);
-  uint16_t bits;
-  std::memcpy(&bits, &h, 2);
-  return bits;
-}
-float platform_half_to_float(uint16_t bits) {
-  __fp16 h;
-  std::memcpy(&h, &bits, 2);
-  return static_cast<float>(h);
-}
-#elif defined(__clang__) && __clang_major__ < 15
+#if defined(__clang__) && __clang_major__ < 15 && !defined(__aarch64__)
 bool platform_half_available() { return rwkv_edge::cpu::features().f16c; }
 __attribute__((target("f16c"))) uint16_t platform_half_bits(float f) { return _cvtss_sh(f, 0); }
 __attribute__((target("f16c"))) float platform_half_to_float(uint16_t bits) { return _cvtsh_ss(bits); }
 #else
+#if defined(__aarch64__)
+using PlatformHalf = __fp16;
+#else
+using PlatformHalf = _Float16;
+#endif
 bool platform_half_available() { return true; }
 uint16_t platform_half_bits(float f) {
-  const _Float16 h = static_cast<_Float16>(f);
+  const PlatformHalf h = static_cast<PlatformHalf>(f);
   uint16_t bits;
   std::memcpy(&bits, &h, 2);
   return bits;
 }
 float platform_half_to_float(uint16_t bits) {
-  _Float16 h;
+  PlatformHalf h;
   std::memcpy(&h, &bits, 2);
   return static_cast<float>(h);
 }
