@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <map>
 #include <memory>
 
 #include "planner.h"
@@ -13,9 +12,9 @@ namespace rwkv_edge::fuzz {
 std::string test_data(const std::string& name) { return std::string(RWKV_EDGE_TEST_DATA) + "/" + name; }
 
 cli::ModelSession& planned_session(const std::string& checkpoint) {
-  static std::map<std::string, std::unique_ptr<cli::ModelSession>> sessions;
-  auto& slot = sessions[checkpoint];
-  if (!slot) {
+  // One session per process: the only caller asks for one checkpoint.
+  static const std::string planned_from = checkpoint;
+  static const std::unique_ptr<cli::ModelSession> session = [&] {
     const char* tmp = std::getenv("TMPDIR");
     planner::PlanOptions options;
     options.input = test_data(checkpoint);
@@ -23,11 +22,12 @@ cli::ModelSession& planned_session(const std::string& checkpoint) {
                      std::to_string(getpid()) + "-" + checkpoint + ".rwkv";
     options.max_chunk = 4;
     planner::plan_model(options);
-    cli::RuntimeChoice runtime;
-    slot = std::make_unique<cli::ModelSession>(options.output, runtime, true);
+    auto opened = std::make_unique<cli::ModelSession>(options.output, cli::RuntimeChoice{}, true);
     ::unlink(options.output.c_str());  // the mapping keeps the bytes
-  }
-  return *slot;
+    return opened;
+  }();
+  if (checkpoint != planned_from) std::abort();
+  return *session;
 }
 
 }  // namespace rwkv_edge::fuzz

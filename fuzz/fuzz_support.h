@@ -14,7 +14,8 @@ namespace rwkv_edge::fuzz {
 std::string test_data(const std::string& name);
 
 // Plans tests/data/CHECKPOINT (float32, chunks of 4) into a file in $TMPDIR
-// once and opens it; the session lives until the process ends.
+// once and opens it; the session lives until the process ends. One
+// checkpoint per process (another aborts).
 cli::ModelSession& planned_session(const std::string& checkpoint);
 
 }  // namespace rwkv_edge::fuzz
