@@ -180,7 +180,9 @@ Vocabulary read_vocabulary_file(const std::string& path, uint32_t vocab_size) {
 }
 
 Vocabulary parse_vocabulary(const std::string& text, const std::string& path, uint32_t vocab_size) {
-  const uint64_t id_limit = vocab_size != 0 ? vocab_size : uint64_t{1} << 24;
+  // Without a model, ids stop at 2^20: four times the largest vocabulary in use
+  // (262,144) and a 4 MiB offset table at worst, whatever a file claims.
+  const uint64_t id_limit = vocab_size != 0 ? vocab_size : kStandaloneIdLimit;
   // (id, line, bytes) as read; memory follows the file, not the largest id it names.
   struct Named {
     uint32_t id;

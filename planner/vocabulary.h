@@ -29,7 +29,11 @@ struct Vocabulary {
 // Token i is byte i.
 Vocabulary byte_vocabulary();
 
-// Reads a vocabulary file. `vocab_size`: the model's (0: the highest id + 1);
+// Ids a vocabulary file may name when no model gives the vocabulary size.
+inline constexpr uint32_t kStandaloneIdLimit = uint32_t{1} << 20;
+
+// Reads a vocabulary file. `vocab_size`: the model's (0: the highest id + 1,
+// which must be below kStandaloneIdLimit);
 // ids must be below it, and ids the file does not name stay empty (World's
 // id 0). Throws PlanError naming the line of anything malformed.
 Vocabulary read_vocabulary_file(const std::string& path, uint32_t vocab_size);

@@ -236,6 +236,16 @@ TEST_CASE("vocabulary files: malformed lines are refused with their line number"
       CHECK_MESSAGE(std::string(e.what()).find(fragment) != std::string::npos, e.what());
     }
   }
+  // Without a model the highest id bounds the tables, so it is bounded too.
+  const std::string last_allowed = std::to_string(planner::kStandaloneIdLimit - 1) + " 'a' 1\n";
+  CHECK(planner::read_vocabulary_file(write_temp("sparse.txt", last_allowed), 0).size() == planner::kStandaloneIdLimit);
+  try {
+    (void)planner::read_vocabulary_file(
+        write_temp("huge.txt", std::to_string(planner::kStandaloneIdLimit) + " 'a' 1\n"), 0);
+    FAIL("accepted an id at the standalone limit");
+  } catch (const planner::PlanError& e) {
+    CHECK_MESSAGE(std::string(e.what()).find("outside the limit (1048576)") != std::string::npos, e.what());
+  }
 }
 
 TEST_CASE("equal tokens keep the highest id, as the official tokenizer does") {
