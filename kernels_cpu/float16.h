@@ -6,17 +6,11 @@
 #include <cstdint>
 #include <cstring>
 
+#include "shared_math.h"
+
 namespace rwkv_edge {
 
-// Exact for every half: the 15 value bits moved under float's exponent and
-// scaled by 2^112 rebias normal numbers and renormalise subnormals in one
-// multiply; infinities and NaNs get float's all-ones exponent.
-inline float half_to_float(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  const uint32_t body = static_cast<uint32_t>(h & 0x7FFF) << 13;
-  if ((h & 0x7C00) == 0x7C00) return std::bit_cast<float>(sign | 0x7F800000u | body);
-  return std::bit_cast<float>(sign | std::bit_cast<uint32_t>(std::bit_cast<float>(body) * 0x1p112f));
-}
+inline float half_to_float(uint16_t h) { return shared::half_bits_to_float(h); }
 
 // Round to nearest, ties to even; overflow goes to infinity, NaN stays NaN.
 inline uint16_t float_to_half_round(float f) {
@@ -40,10 +34,7 @@ inline uint16_t float_to_half_round(float f) {
   return static_cast<uint16_t>(sign | (r >> 13));
 }
 
-inline float bfloat16_to_float(uint16_t b) {
-  const uint32_t bits = static_cast<uint32_t>(b) << 16;
-  return std::bit_cast<float>(bits);
-}
+inline float bfloat16_to_float(uint16_t b) { return shared::bfloat16_bits_to_float(b); }
 
 // Round to nearest, ties to even, as torch does.
 inline uint16_t float_to_bfloat16_round(float f) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "shared_math.h"
 #include "weight_layout.h"
 
 namespace rwkv_edge::ref {
@@ -41,11 +42,9 @@ void scale_i8_rows(const WeightMatrix& m, float* y, uint64_t row_begin, uint64_t
 // `row` (its bytes), value by value in float; 0 when every group is whole.
 // The SIMD kernels use it for the tail they do not vectorize.
 float i4_partial_group_dot(const WeightMatrix& m, const uint8_t* row, const float* x);
-inline float dequant_i8(int8_t q, float row_scale) { return static_cast<float>(q) * row_scale; }
-inline float dequant_i4(uint8_t q, float scale, float min) { return static_cast<float>(q) * scale + min; }
-// The official package's torch_mm8: ((q + 0.5) * ry * rx + my + mx), operation by operation.
-inline float dequant_u8(uint8_t q, float row_min, float row_scale, float col_min, float col_scale) {
-  return (static_cast<float>(q) + 0.5f) * col_scale * row_scale + col_min + row_min;
-}
+// (shared_math.h, where the CUDA kernels find them too)
+using shared::dequant_i4;
+using shared::dequant_i8;
+using shared::dequant_u8;
 
 }  // namespace rwkv_edge::ref

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "aten_math.h"
+#include "shared_math.h"
 #include "torch_moments.h"
 
 namespace rwkv_edge::ref {
@@ -32,7 +33,7 @@ RWKV_EDGE_FMA_CLONES void layer_norm(const float* x, const float* w, const float
   const RowMoments m = torch_row_moments<kFloatLanes>(x, n, identity);
   const float rstd = 1.0f / std::sqrt(m.variance + eps);
   const float shift = -rstd * m.mean;
-  for (size_t i = 0; i < n; ++i) out[i] = std::fma(std::fma(x[i], rstd, shift), w[i], b[i]);
+  for (size_t i = 0; i < n; ++i) out[i] = shared::layer_norm_value(x[i], rstd, shift, w[i], b[i]);
 }
 
 // torch 1.13's CPU GroupNorm: per channel scale = rstd * w and
@@ -44,12 +45,7 @@ RWKV_EDGE_FMA_CLONES void group_norm(const float* x, const float* w, const float
     const size_t o = h * g;
     const RowMoments m = torch_row_moments<kFloatLanes>(x + o, g, identity);
     const float rstd = 1.0f / std::sqrt(std::max(m.variance, 0.0f) + eps);
-    for (size_t i = o; i < o + g; ++i) {
-      const float scale = rstd * w[i];
-      const float product = -scale * m.mean;
-      const float shift = product + b[i];
-      out[i] = std::fma(scale, x[i], shift);
-    }
+    for (size_t i = o; i < o + g; ++i) out[i] = shared::group_norm_value(x[i], m.mean, rstd, w[i], b[i]);
   }
 }
 
@@ -85,10 +81,10 @@ void mul(const float* a, const float* b, float* out, size_t n) {
   for (size_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
 }
 void mul_add(const float* a, const float* b, const float* c, float* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = a[i] + b[i] * c[i];
+  for (size_t i = 0; i < n; ++i) out[i] = shared::mul_add(a[i], b[i], c[i]);
 }
 void lerp(const float* a, const float* b, const float* m, float* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = a[i] * m[i] + b[i] * (1.0f - m[i]);
+  for (size_t i = 0; i < n; ++i) out[i] = shared::lerp(a[i], b[i], m[i]);
 }
 void scale(const float* x, float s, float* out, size_t n) {
   for (size_t i = 0; i < n; ++i) out[i] = x[i] * s;
@@ -101,14 +97,10 @@ void sigmoid(const float* x, float* out, size_t n) { aten_sigmoid(x, out, n); }
 void tanh(const float* x, float* out, size_t n) { aten_tanh(x, out, n); }
 void silu(const float* x, float* out, size_t n) { aten_silu(x, out, n); }
 void relu_square(const float* x, float* out, size_t n) {
-  // max(x, 0) by the sign bit: integer operations the compiler vectorizes
-  // (a float compare may trap, so GCC keeps it a branch, which mispredicts on
-  // every other value); NaN stays NaN, as torch.relu has it.
-  for (size_t i = 0; i < n; ++i) {
-    const auto bits = std::bit_cast<int32_t>(x[i]);
-    const float r = std::bit_cast<float>(bits & ~(bits >> 31));
-    out[i] = r * r;
-  }
+  // The sign-bit form is integer work the compiler vectorizes (a float
+  // compare may trap, so GCC keeps it a branch, which mispredicts on every
+  // other value).
+  for (size_t i = 0; i < n; ++i) out[i] = shared::relu_square(x[i]);
 }
 // torch.exp(-torch.exp(x)): two whole-tensor exps.
 void exp_neg_exp(const float* x, float* out, size_t n) {
@@ -119,7 +111,7 @@ void exp_neg_exp(const float* x, float* out, size_t n) {
 // torch.exp(-0.606531 * torch.sigmoid(x))
 void v7_decay(const float* x, float* out, size_t n) {
   aten_sigmoid(x, out, n);
-  for (size_t i = 0; i < n; ++i) out[i] = -0.606531f * out[i];
+  for (size_t i = 0; i < n; ++i) out[i] = shared::kV7DecayScale * out[i];
   aten_exp(out, out, n);
 }
 
@@ -134,7 +126,7 @@ void head_l2_norm(const float* x, float* out, size_t n, size_t heads) {
 }
 
 void v7_key_mix(const float* k, const float* a, const float* k_a, float* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = k[i] * (1.0f + (a[i] - 1.0f) * k_a[i]);
+  for (size_t i = 0; i < n; ++i) out[i] = shared::v7_key_mix(k[i], a[i], k_a[i]);
 }
 
 void v7_bonus(const float* y, const float* r, const float* k, const float* r_k, const float* v,
@@ -150,20 +142,8 @@ void v7_bonus(const float* y, const float* r, const float* k, const float* r_k, 
 
 void wkv4(const float* k, const float* v, const float* decay, const float* first, float* aa,
           float* bb, float* pp, float* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    float ww = first[i] + k[i];
-    float p = std::max(pp[i], ww);
-    float e1 = aten_exp1(pp[i] - p);
-    float e2 = aten_exp1(ww - p);
-    out[i] = (e1 * aa[i] + e2 * v[i]) / (e1 * bb[i] + e2);
-    ww = decay[i] + pp[i];
-    p = std::max(ww, k[i]);
-    e1 = aten_exp1(ww - p);
-    e2 = aten_exp1(k[i] - p);
-    aa[i] = e1 * aa[i] + e2 * v[i];
-    bb[i] = e1 * bb[i] + e2;
-    pp[i] = p;
-  }
+  for (size_t i = 0; i < n; ++i)
+    out[i] = shared::wkv4_channel(k[i], v[i], decay[i], first[i], aa[i], bb[i], pp[i], aten_exp1);
 }
 
 void wkv5(const float* r, const float* k, const float* v, const float* w, const float* u,
@@ -191,18 +171,8 @@ void wkv7(const float* r, const float* w, const float* k, const float* v, const 
   for (size_t h = 0; h < heads; ++h) {
     const size_t o = h * hs;
     float* S = state + h * hs * hs;
-    for (size_t i = 0; i < hs; ++i) {
-      float* Si = S + i * hs;
-      float sa = 0.0f;
-      for (size_t l = 0; l < hs; ++l) sa += Si[l] * -kk[o + l];
-      const float vi = v[o + i];
-      float y = 0.0f;
-      for (size_t j = 0; j < hs; ++j) {
-        Si[j] = Si[j] * w[o + j] + sa * (kk[o + j] * a[o + j]) + vi * k[o + j];
-        y += Si[j] * r[o + j];
-      }
-      out[o + i] = y;
-    }
+    for (size_t i = 0; i < hs; ++i)
+      out[o + i] = shared::wkv7_row(S + i * hs, r + o, w + o, k + o, kk + o, a + o, v[o + i], static_cast<uint32_t>(hs));
   }
 }
 
