@@ -143,7 +143,9 @@ rwkv_edge_status prefill(rwkv_edge_session* s, const uint32_t* tokens, size_t n_
     if (tokens[i] >= s->vocab)
       return make_status(RWKV_EDGE_TOKEN_OUT_OF_RANGE, "token %u (position %zu) is outside the vocabulary (size %u)",
                          tokens[i], i, s->vocab);
-  if (s->max_chunk == 0) {  // a plan without sequence mode: a step per token
+  // A plan without sequence mode, or a CUDA session (chunks on the GPU are
+  // not written yet): a step per token.
+  if (s->max_chunk == 0 || s->cuda.live) {
     for (size_t i = 0; i < n_tokens; ++i) {
       RWKV_EDGE_RETURN_IF_ERROR(step_observed(s, tokens[i], nullptr, nullptr));
       if (each != nullptr) each(ctx, i, s->logits);

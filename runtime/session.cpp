@@ -261,6 +261,7 @@ rwkv_edge_status step_observed(rwkv_edge_session* s, uint32_t token, OpObserver 
     return make_status(RWKV_EDGE_TOKEN_OUT_OF_RANGE, "token %u is outside the vocabulary (size %u)",
                        token, s->vocab);
   s->token = token;
+  if (s->cuda.live) return cuda_step(s);  // observers are a CPU feature (the planner's calibration)
   for (uint32_t i = 0; i < s->n_ops;) {
     const uint32_t size = s->ops[i].batch;  // >= 1 at a batch's first op
     if (before_op != nullptr)
@@ -287,6 +288,8 @@ void rwkv_edge_default_options(rwkv_edge_options* options) {
   options->verify_weights = 0;
   options->use_onednn = 0;  // oneDNN 2.6 execute() allocates (~5 blocks per call): off the no-heap step path
   options->kernels = RWKV_EDGE_KERNELS_AUTO;
+  options->backend = RWKV_EDGE_BACKEND_CPU;
+  options->cuda_device = 0;
 }
 
 const char* rwkv_edge_kernels_name(uint32_t kernels) {
@@ -319,6 +322,8 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
   if (opts.n_threads > RWKV_EDGE_MAX_THREADS)
     return make_status(RWKV_EDGE_INVALID_ARGUMENT, "n_threads is %u, at most %d are supported", opts.n_threads,
                        RWKV_EDGE_MAX_THREADS);
+  if (opts.backend > RWKV_EDGE_BACKEND_CUDA)
+    return make_status(RWKV_EDGE_INVALID_ARGUMENT, "backend is %u, not a rwkv_edge_backend value", opts.backend);
   if (opts.kernels > RWKV_EDGE_KERNELS_NEON)
     return make_status(RWKV_EDGE_INVALID_ARGUMENT, "kernels is %u, not a rwkv_edge_kernels value", opts.kernels);
   const auto kernels = cpu::resolve(static_cast<cpu::KernelPath>(opts.kernels), cpu::features());
@@ -385,10 +390,18 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
     bind_onednn(s);
   }
   s->kernels = kernels;
+  if (opts.backend == RWKV_EDGE_BACKEND_CUDA) {
+    const Status st = cuda_init(s, opts.cuda_device);
+    if (st.code != RWKV_EDGE_OK) {
+      release_onednn(s);
+      return st;
+    }
+  }
   // Started last: nothing after this can fail, so no path leaks threads.
-  const uint32_t threads = opts.n_threads == 0 ? 1 : opts.n_threads;
+  const uint32_t threads = opts.n_threads == 0 || s->cuda.live ? 1 : opts.n_threads;
   if (!s->pool.start(threads)) {
     release_onednn(s);
+    cuda_release(s);
     return make_status(RWKV_EDGE_BACKEND_ERROR, "the system refused to start %u worker threads", threads - 1);
   }
   s->magic = kSessionMagic;
@@ -435,6 +448,8 @@ void rwkv_edge_get_info(const rwkv_edge_session* s, rwkv_edge_info* info) {
   info->n_threads = s->pool.size();
   info->kernels = static_cast<uint32_t>(s->kernels);
   info->step_weight_bytes = s->step_weight_bytes;
+  info->backend = s->cuda.live ? RWKV_EDGE_BACKEND_CUDA : RWKV_EDGE_BACKEND_CPU;
+  info->device_bytes = s->cuda.bytes;
 }
 
 size_t rwkv_edge_state_bytes(const rwkv_edge_session* s) { return valid(s) ? s->state_bytes : 0; }
@@ -449,6 +464,8 @@ void rwkv_edge_state_reset(rwkv_edge_session* s) {
       for (uint64_t j = 0; j < init.n; ++j) init.dst[j] = init.value;
     }
   }
+  // A failed upload marks the session failed; its next step says so.
+  if (s->cuda.live) (void)cuda_state_to_device(s);
 }
 
 rwkv_edge_status rwkv_edge_state_save(const rwkv_edge_session* s, void* dst, size_t dst_bytes) {
@@ -456,6 +473,7 @@ rwkv_edge_status rwkv_edge_state_save(const rwkv_edge_session* s, void* dst, siz
   if (dst_bytes != s->state_bytes)
     return make_status(RWKV_EDGE_STATE_SIZE_MISMATCH, "state is %llu bytes, buffer is %zu",
                        static_cast<unsigned long long>(s->state_bytes), dst_bytes);
+  if (s->cuda.live) RWKV_EDGE_RETURN_IF_ERROR(cuda_state_to_host(s));
   std::memcpy(dst, s->state, s->state_bytes);
   return ok_status();
 }
@@ -466,6 +484,7 @@ rwkv_edge_status rwkv_edge_state_restore(rwkv_edge_session* s, const void* src, 
     return make_status(RWKV_EDGE_STATE_SIZE_MISMATCH, "state is %llu bytes, buffer is %zu",
                        static_cast<unsigned long long>(s->state_bytes), src_bytes);
   std::memcpy(s->state, src, s->state_bytes);
+  if (s->cuda.live) return cuda_state_to_device(s);
   return ok_status();
 }
 
@@ -473,6 +492,7 @@ void rwkv_edge_release(rwkv_edge_session* s) {
   if (!valid(s)) return;
   s->pool.stop();
   release_onednn(s);
+  cuda_release(s);
   s->magic = 0;
 }
 

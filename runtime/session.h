@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "cpu_features.h"
+#include "cuda_backend.h"
 #include "model_verifier.h"
 #include "onednn_matvec.h"
 #include "op_signatures.h"
@@ -96,4 +97,5 @@ struct rwkv_edge_session {
   rwkv_edge::ThreadPool pool;
   uint32_t max_chunk;       // 0: the plan has no sequence mode (prefill runs steps)
   float* sequence_scratch;  // the chunk's transposed mat-vec input
+  rwkv_edge::CudaBackend cuda;  // live: steps run on the GPU (cuda_backend.h)
 };

@@ -72,6 +72,7 @@ rwkv_edge_status rwkv_edge_state_export(const rwkv_edge_session* s, void* dst, s
   put_u32(out + 28, h.head_size);
   put_u64(out + 32, h.fingerprint);
   put_u64(out + 40, h.state_bytes);
+  if (s->cuda.live) RWKV_EDGE_RETURN_IF_ERROR(cuda_state_to_host(s));
   std::memcpy(out + kHeaderBytes, s->state, s->state_bytes);
   put_u32(out + kHeaderBytes + s->state_bytes, crc32(out, kHeaderBytes + s->state_bytes));
   return ok_status();
@@ -103,6 +104,7 @@ rwkv_edge_status rwkv_edge_state_import(rwkv_edge_session* s, const void* src, s
     return make_status(RWKV_EDGE_BAD_STATE,
                        "state file is from another model of the same shape (other weights or precision)");
   std::memcpy(s->state, in + kHeaderBytes, s->state_bytes);
+  if (s->cuda.live) return cuda_state_to_device(s);
   return ok_status();
 }
 

@@ -170,6 +170,29 @@ std::vector<float> run_sequence_logits(const ModelBytes& model, const std::vecto
   return rows.out;
 }
 
+std::vector<float> run_logits_cuda(const ModelBytes& model, const std::vector<uint32_t>& tokens) {
+  rwkv_edge_options opts = options_for(0, RWKV_EDGE_KERNELS_AUTO, false);
+  opts.backend = RWKV_EDGE_BACKEND_CUDA;
+  return run_with(model, tokens, opts);
+}
+
+std::string cuda_unavailable_reason() {
+  static const std::string reason = [] {
+    const ModelBytes model = plan_to_bytes(data_path("mini-v5.2.pth"));
+    size_t need = 0;
+    rwkv_edge_status st = rwkv_edge_arena_size_required(model.data(), model.size, &need);
+    REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
+    ArenaBuffer arena(need);
+    rwkv_edge_options opts = options_for(0, RWKV_EDGE_KERNELS_AUTO, false);
+    opts.backend = RWKV_EDGE_BACKEND_CUDA;
+    rwkv_edge_session* s = nullptr;
+    st = rwkv_edge_init(model.data(), model.size, arena.ptr, need, &opts, &s);
+    rwkv_edge_release(s);
+    return st.code == RWKV_EDGE_OK ? std::string() : std::string(st.message);
+  }();
+  return reason;
+}
+
 rwkv_edge_status try_init(const ModelBytes& model, uint32_t threads, uint32_t kernels) {
   size_t need = 0;
   rwkv_edge_status st = rwkv_edge_arena_size_required(model.data(), model.size, &need);

@@ -48,6 +48,10 @@ std::vector<float> run_logits_on(const ModelBytes& model, const std::vector<uint
 // The same through rwkv_edge_prefill_each (sequence mode, chunked as planned).
 std::vector<float> run_sequence_logits(const ModelBytes& model, const std::vector<uint32_t>& tokens, uint32_t threads,
                                        uint32_t kernels);
+// The same on the CUDA backend (device 0).
+std::vector<float> run_logits_cuda(const ModelBytes& model, const std::vector<uint32_t>& tokens);
+// Empty when a CUDA session can start here; else why not (the init's message), for a skip note.
+std::string cuda_unavailable_reason();
 // rwkv_edge_init's status for these options (the session is released again).
 rwkv_edge_status try_init(const ModelBytes& model, uint32_t threads, uint32_t kernels);
 float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b);

@@ -103,6 +103,9 @@ RuntimeChoice parse_runtime_choice(const Args& a) {
                    "so a descheduled thread stalls every step\n", c.threads, cores);
   }
   c.use_onednn = a.has("--onednn");
+  const std::string backend = a.get("--backend", "cpu");
+  if (backend != "cpu" && backend != "cuda") throw UsageError("--backend must be cpu or cuda, got '" + backend + "'");
+  c.backend = backend == "cuda" ? RWKV_EDGE_BACKEND_CUDA : RWKV_EDGE_BACKEND_CPU;
   const std::string k = a.get("--kernels", "auto");
   for (uint32_t v = RWKV_EDGE_KERNELS_AUTO; v <= RWKV_EDGE_KERNELS_NEON; ++v)
     if (k == rwkv_edge_kernels_name(v)) {

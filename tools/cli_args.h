@@ -43,10 +43,11 @@ struct RuntimeChoice {
   uint32_t threads = 1;
   uint32_t kernels = 0;  // rwkv_edge_kernels
   bool use_onednn = false;  // --onednn: float32 mat-vecs through oneDNN (allocates per step)
+  uint32_t backend = 0;     // --backend cpu|cuda (rwkv_edge_backend)
 };
 RuntimeChoice parse_runtime_choice(const Args& a);
 // The options parse_runtime_choice reads, for parse_args's list.
-inline const std::set<std::string> kRuntimeOptions = {"--threads", "--kernels"};
+inline const std::set<std::string> kRuntimeOptions = {"--threads", "--kernels", "--backend"};
 std::set<std::string> with_runtime_options(std::set<std::string> options);
 // The switches parse_runtime_choice reads.
 std::set<std::string> with_runtime_switches(std::set<std::string> switches);

@@ -58,8 +58,11 @@ int cmd_bench(int argc, char** argv) {
   const RuntimeChoice runtime = parse_runtime_choice(a);
 
   // Before the session exists: the probe forks, which is only safe without threads.
-  const double bandwidth = measure_read_bandwidth_gb_s(runtime.threads);
-  ModelSession model(a.positional[0], runtime, /*verify_weights=*/false);
+  // The roof of a GPU step is the device's memory, measured by a copy there.
+  const bool cuda = runtime.backend == RWKV_EDGE_BACKEND_CUDA;
+  double bandwidth = cuda ? 0.0 : measure_read_bandwidth_gb_s(runtime.threads);
+  ModelSession model(a.positional[0], runtime, /*verify_weights=*/false);  // a CUDA session says why it cannot be
+  if (cuda) bandwidth = measure_cuda_copy_bandwidth_gb_s(0);
   const rwkv_edge_info& info = model.info();
   const uint32_t max_chunk = rwkv_edge_max_chunk(model.get());
   std::vector<uint32_t> prefill_ids(prefill);  // built before the allocation count starts
@@ -82,6 +85,8 @@ int cmd_bench(int argc, char** argv) {
     j["model"] = a.positional[0];
     j["threads"] = info.n_threads;
     j["kernels"] = rwkv_edge_kernels_name(info.kernels);
+    j["backend"] = info.backend == RWKV_EDGE_BACKEND_CUDA ? "cuda" : "cpu";
+    j["device_bytes"] = info.device_bytes;
     j["onednn_ops"] = info.n_onednn_ops;
     j["tokens"] = tokens;
     j["prefill_tokens"] = prefill;
@@ -100,8 +105,12 @@ int cmd_bench(int argc, char** argv) {
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
-  std::printf("%s: %u threads, %s kernels\n", a.positional[0].c_str(), info.n_threads,
-              rwkv_edge_kernels_name(info.kernels));
+  if (info.backend == RWKV_EDGE_BACKEND_CUDA)
+    std::printf("%s: CUDA, %llu bytes of device memory\n", a.positional[0].c_str(),
+                static_cast<unsigned long long>(info.device_bytes));
+  else
+    std::printf("%s: %u threads, %s kernels\n", a.positional[0].c_str(), info.n_threads,
+                rwkv_edge_kernels_name(info.kernels));
   std::printf("  decode   %10.2f tok/s   (%llu tokens)\n", decode_tok_s, static_cast<unsigned long long>(tokens));
   if (prefill > 0)
     std::printf("  prefill  %10.2f tok/s   (%llu tokens, %s), %.1fx decode\n", prefill_tok_s,

@@ -12,3 +12,13 @@ namespace rwkv_edge::cli {
 double measure_read_bandwidth_gb_s(uint32_t threads);
 
 }  // namespace rwkv_edge::cli
+
+namespace rwkv_edge::cli {
+
+// GB/s a device-to-device copy moves on CUDA device `device` (every byte
+// read and written counts, as bandwidth tests count), the best of a few
+// 256 MiB copies: the roof a GPU decode step's weight reads run under. Throws when the build or the machine has
+// no CUDA device.
+double measure_cuda_copy_bandwidth_gb_s(uint32_t device);
+
+}  // namespace rwkv_edge::cli

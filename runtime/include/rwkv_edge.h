@@ -34,7 +34,7 @@ typedef enum rwkv_edge_code {
   RWKV_EDGE_ARENA_MISALIGNED = 4,
   RWKV_EDGE_TOKEN_OUT_OF_RANGE = 5,
   RWKV_EDGE_STATE_SIZE_MISMATCH = 6,
-  RWKV_EDGE_BACKEND_ERROR = 7,     /* a kernel library refused at init */
+  RWKV_EDGE_BACKEND_ERROR = 7,     /* a kernel library or the CUDA driver refused (at init, or mid-step on a GPU) */
   RWKV_EDGE_UNSUPPORTED = 8,       /* valid file, feature not in this build */
   RWKV_EDGE_BAD_STATE = 9          /* a state file that is corrupt, truncated or from another model */
 } rwkv_edge_code;
@@ -55,6 +55,14 @@ typedef enum rwkv_edge_kernels {
   RWKV_EDGE_KERNELS_NEON = 3    /* aarch64 */
 } rwkv_edge_kernels;
 
+/* Where a session's steps run. CUDA: the weights, activations and state
+ * live in one device allocation made at init; a step replays a CUDA graph
+ * and its logits land in the arena like the CPU's. */
+typedef enum rwkv_edge_backend {
+  RWKV_EDGE_BACKEND_CPU = 0,
+  RWKV_EDGE_BACKEND_CUDA = 1
+} rwkv_edge_backend;
+
 typedef struct rwkv_edge_options {
   uint32_t struct_size;        /* sizeof(rwkv_edge_options), for ABI growth */
   uint32_t n_threads;          /* threads init starts for this session, 1..RWKV_EDGE_MAX_THREADS;
@@ -63,6 +71,8 @@ typedef struct rwkv_edge_options {
   uint32_t verify_weights;     /* 1: check the weight CRC32 at init (one pass over the weights) */
   uint32_t use_onednn;         /* 0 (default): reference kernels; 1: oneDNN mat-vecs for large matrices
                                   (oneDNN 2.6 allocates on every execute, which breaks the no-heap promise) */
+  uint32_t backend;            /* rwkv_edge_backend; CUDA needs a build with RWKV_EDGE_CUDA and a device */
+  uint32_t cuda_device;        /* CUDA device ordinal */
 } rwkv_edge_options;
 
 typedef struct rwkv_edge_session rwkv_edge_session;
@@ -79,6 +89,8 @@ typedef struct rwkv_edge_info {
   uint32_t n_threads;          /* threads a step runs on, the caller's included */
   uint32_t kernels;            /* the rwkv_edge_kernels path in use (never AUTO) */
   uint64_t step_weight_bytes;  /* weight bytes one step reads: every mat-vec matrix, one embedding row */
+  uint32_t backend;            /* rwkv_edge_backend the steps run on */
+  uint64_t device_bytes;       /* CUDA: the one device allocation (weights, activations, state); else 0 */
 } rwkv_edge_info;
 
 enum { rwkv_edge_version_4 = 40, rwkv_edge_version_5 = 50, rwkv_edge_version_5_1 = 51,

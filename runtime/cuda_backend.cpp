@@ -1,0 +1,208 @@
+#include "cuda_backend.h"
+
+#include <cuda_runtime_api.h>
+
+#include "cuda_ops.h"
+#include "session.h"
+#include "status.h"
+
+namespace rwkv_edge {
+namespace {
+
+using fb::OpType;
+
+constexpr uint64_t kDeviceAlignment = 256;  // cudaMalloc's own; every region starts on it
+
+uint64_t align_device(uint64_t n) { return (n + kDeviceAlignment - 1) / kDeviceAlignment * kDeviceAlignment; }
+
+cudaStream_t stream_of(const CudaBackend& c) { return static_cast<cudaStream_t>(c.stream); }
+
+Status cuda_error(const char* what, cudaError_t e) {
+  return make_status(RWKV_EDGE_BACKEND_ERROR, "CUDA: %s failed: %s (%s)", what, cudaGetErrorString(e),
+                     cudaGetErrorName(e));
+}
+
+// The device address of a host address inside the model's weights or the planned arena.
+template <class T>
+T* on_device(const rwkv_edge_session* s, const T* host) {
+  const auto* p = reinterpret_cast<const uint8_t*>(host);
+  const CudaBackend& c = s->cuda;
+  const uint8_t* weights = s->model.weights;
+  if (p >= weights && p < weights + s->model.prefix.weights_bytes)
+    return reinterpret_cast<T*>(c.weights + (p - weights));
+  return reinterpret_cast<T*>(c.plan + (p - s->plan_base));
+}
+
+cuda::Matrix device_matrix(const rwkv_edge_session* s, const ref::WeightMatrix& m) {
+  return {m.format, on_device(s, m.data), m.rows, m.cols, m.group};
+}
+
+cudaError_t launch(const rwkv_edge_session* s, const ResolvedOp& r, cudaStream_t st) {
+  const float* in[kMaxOpInputs];
+  float* out[kMaxOpOutputs];
+  for (int i = 0; i < kMaxOpInputs; ++i) in[i] = r.in[i] ? on_device(s, r.in[i]) : nullptr;
+  for (int i = 0; i < kMaxOpOutputs; ++i) out[i] = r.out[i] ? on_device(s, r.out[i]) : nullptr;
+  const uint64_t n = r.n;
+  const auto heads = static_cast<uint32_t>(r.iparam);
+  using cuda::Binary, cuda::Ternary, cuda::Unary;
+  switch (static_cast<OpType>(r.type)) {
+    case OpType::Embed: return cuda::embed(device_matrix(s, r.table), s->cuda.token, out[0], st);
+    case OpType::MatVec: return cuda::matvec(device_matrix(s, r.table), in[1], out[0], st);
+    case OpType::LayerNorm: return cuda::layer_norm(in[0], in[1], in[2], out[0], n, r.fparam, st);
+    case OpType::GroupNorm: return cuda::group_norm(in[0], in[1], in[2], out[0], n, heads, r.fparam, st);
+    case OpType::Add: return cuda::binary(Binary::Add, in[0], in[1], out[0], n, st);
+    case OpType::Sub: return cuda::binary(Binary::Sub, in[0], in[1], out[0], n, st);
+    case OpType::Mul: return cuda::binary(Binary::Mul, in[0], in[1], out[0], n, st);
+    case OpType::MulAdd: return cuda::ternary(Ternary::MulAdd, in[0], in[1], in[2], out[0], n, st);
+    case OpType::Lerp: return cuda::ternary(Ternary::Lerp, in[0], in[1], in[2], out[0], n, st);
+    case OpType::V7KeyMix: return cuda::ternary(Ternary::V7KeyMix, in[0], in[1], in[2], out[0], n, st);
+    case OpType::Sigmoid: return cuda::unary(Unary::Sigmoid, in[0], 0.0f, out[0], n, st);
+    case OpType::Tanh: return cuda::unary(Unary::Tanh, in[0], 0.0f, out[0], n, st);
+    case OpType::Silu: return cuda::unary(Unary::Silu, in[0], 0.0f, out[0], n, st);
+    case OpType::ReluSquare: return cuda::unary(Unary::ReluSquare, in[0], 0.0f, out[0], n, st);
+    case OpType::ExpNegExp: return cuda::unary(Unary::ExpNegExp, in[0], 0.0f, out[0], n, st);
+    case OpType::V7Decay: return cuda::unary(Unary::V7Decay, in[0], 0.0f, out[0], n, st);
+    case OpType::Copy: return cuda::unary(Unary::Copy, in[0], 0.0f, out[0], n, st);
+    case OpType::Scale: return cuda::unary(Unary::Scale, in[0], r.fparam, out[0], n, st);
+    case OpType::HeadL2Norm: return cuda::head_l2_norm(in[0], out[0], n, heads, st);
+    case OpType::V7Bonus: return cuda::v7_bonus(in[0], in[1], in[2], in[3], in[4], out[0], n, heads, st);
+    case OpType::Wkv4: return cuda::wkv4(in[0], in[1], in[2], in[3], out[1], out[2], out[3], out[0], n, st);
+    case OpType::Wkv5: return cuda::wkv5(in[0], in[1], in[2], in[3], in[4], out[1], out[0], n, heads, st);
+    case OpType::Wkv7: return cuda::wkv7(in[0], in[1], in[2], in[3], in[4], in[5], out[1], out[0], n, heads, st);
+  }
+  return cudaErrorInvalidValue;
+}
+
+// The WKV kernels run a thread per row or column of a head's state.
+Status check_head_sizes(const rwkv_edge_session* s) {
+  for (uint32_t i = 0; i < s->n_ops; ++i) {
+    const ResolvedOp& r = s->ops[i];
+    const auto type = static_cast<OpType>(r.type);
+    if ((type == OpType::Wkv5 || type == OpType::Wkv7) && r.n / static_cast<uint64_t>(r.iparam) > cuda::kMaxHeadSize)
+      return make_status(RWKV_EDGE_UNSUPPORTED, "head size %llu: the CUDA WKV kernels take at most %u",
+                         static_cast<unsigned long long>(r.n / static_cast<uint64_t>(r.iparam)), cuda::kMaxHeadSize);
+  }
+  return ok_status();
+}
+
+// Token in, every op, logits out: recorded once, replayed by every step.
+Status capture_step(rwkv_edge_session* s) {
+  CudaBackend& c = s->cuda;
+  const cudaStream_t st = stream_of(c);
+  cudaError_t e = cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
+  if (e != cudaSuccess) return cuda_error("beginning the step's graph capture", e);
+  e = cudaMemcpyAsync(c.token, &s->token, sizeof s->token, cudaMemcpyHostToDevice, st);
+  for (uint32_t i = 0; i < s->n_ops && e == cudaSuccess; ++i) e = launch(s, s->ops[i], st);
+  if (e == cudaSuccess)
+    e = cudaMemcpyAsync(const_cast<float*>(s->logits), on_device(s, s->logits), uint64_t{s->vocab} * sizeof(float),
+                        cudaMemcpyDeviceToHost, st);
+  cudaGraph_t graph = nullptr;
+  const cudaError_t end = cudaStreamEndCapture(st, &graph);
+  if (e == cudaSuccess) e = end;
+  if (e != cudaSuccess) {
+    if (graph != nullptr) cudaGraphDestroy(graph);
+    return cuda_error("recording the step as a CUDA graph", e);
+  }
+  cudaGraphExec_t exec = nullptr;
+  e = cudaGraphInstantiate(&exec, graph, 0);
+  cudaGraphDestroy(graph);
+  if (e != cudaSuccess) return cuda_error("instantiating the step's CUDA graph", e);
+  c.graph = exec;
+  // Uploading now keeps the first step as fast as the rest.
+  e = cudaGraphUpload(exec, st);
+  if (e == cudaSuccess) e = cudaStreamSynchronize(st);
+  return e == cudaSuccess ? ok_status() : cuda_error("uploading the step's CUDA graph", e);
+}
+
+Status bind_device(rwkv_edge_session* s, uint32_t device) {
+  CudaBackend& c = s->cuda;
+  int count = 0;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess || count == 0)
+    return make_status(RWKV_EDGE_UNSUPPORTED, "no CUDA device: %s",
+                       e != cudaSuccess ? cudaGetErrorString(e) : "the driver reports none");
+  if (device >= static_cast<uint32_t>(count))
+    return make_status(RWKV_EDGE_INVALID_ARGUMENT, "CUDA device %u was asked for; this machine has %d", device, count);
+  if ((e = cudaSetDevice(static_cast<int>(device))) != cudaSuccess) return cuda_error("selecting the device", e);
+  c.device = static_cast<int>(device);
+  RWKV_EDGE_RETURN_IF_ERROR(check_head_sizes(s));
+
+  const fb::ArenaPlan& plan = *s->model.model->arena();
+  const uint64_t weights = align_device(s->model.prefix.weights_bytes), planned = align_device(plan.total_bytes());
+  c.bytes = weights + planned + kDeviceAlignment;
+  size_t free_bytes = 0, total_bytes = 0;
+  if ((e = cudaMemGetInfo(&free_bytes, &total_bytes)) != cudaSuccess) return cuda_error("reading device memory", e);
+  if (c.bytes > free_bytes)
+    return make_status(RWKV_EDGE_BACKEND_ERROR, "this model needs %llu bytes of device memory; the device has %zu free "
+                       "of %zu", static_cast<unsigned long long>(c.bytes), free_bytes, total_bytes);
+  void* base = nullptr;
+  if ((e = cudaMalloc(&base, c.bytes)) != cudaSuccess) return cuda_error("allocating device memory", e);
+  c.base = static_cast<uint8_t*>(base);
+  c.weights = c.base;
+  c.plan = c.base + weights;
+  c.token = reinterpret_cast<uint32_t*>(c.plan + planned);
+  cudaStream_t stream = nullptr;
+  if ((e = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking)) != cudaSuccess)
+    return cuda_error("creating a stream", e);
+  c.stream = stream;
+  if ((e = cudaMemcpy(c.weights, s->model.weights, s->model.prefix.weights_bytes, cudaMemcpyHostToDevice)) !=
+      cudaSuccess)
+    return cuda_error("uploading the weights", e);
+  if ((e = cudaMemset(c.plan, 0, planned)) != cudaSuccess) return cuda_error("clearing the device arena", e);
+  // Pinned, the arena's token and logits move by DMA inside the graph.
+  if ((e = cudaHostRegister(s->arena, s->arena_bytes, cudaHostRegisterDefault)) != cudaSuccess)
+    return cuda_error("pinning the host arena", e);
+  c.host_registered = true;
+  return capture_step(s);
+}
+
+}  // namespace
+
+const char* cuda_build_note() { return ""; }
+
+rwkv_edge_status cuda_init(rwkv_edge_session* s, uint32_t device) {
+  s->cuda = CudaBackend{};
+  const Status st = bind_device(s, device);
+  if (st.code != RWKV_EDGE_OK) {
+    cuda_release(s);
+    return st;
+  }
+  s->cuda.live = true;
+  return ok_status();
+}
+
+rwkv_edge_status cuda_step(rwkv_edge_session* s) {
+  CudaBackend& c = s->cuda;
+  if (c.failed) return make_status(RWKV_EDGE_BACKEND_ERROR, "an earlier CUDA error left this session unusable");
+  cudaError_t e = cudaGraphLaunch(static_cast<cudaGraphExec_t>(c.graph), stream_of(c));
+  if (e == cudaSuccess) e = cudaStreamSynchronize(stream_of(c));
+  if (e != cudaSuccess) {
+    c.failed = true;
+    return cuda_error("a step", e);
+  }
+  return ok_status();
+}
+
+rwkv_edge_status cuda_state_to_host(const rwkv_edge_session* s) {
+  if (s->cuda.failed) return make_status(RWKV_EDGE_BACKEND_ERROR, "an earlier CUDA error left this session unusable");
+  const cudaError_t e = cudaMemcpy(s->state, on_device(s, s->state), s->state_bytes, cudaMemcpyDeviceToHost);
+  return e == cudaSuccess ? ok_status() : cuda_error("reading the state", e);
+}
+
+rwkv_edge_status cuda_state_to_device(rwkv_edge_session* s) {
+  if (s->cuda.failed) return make_status(RWKV_EDGE_BACKEND_ERROR, "an earlier CUDA error left this session unusable");
+  const cudaError_t e = cudaMemcpy(on_device(s, s->state), s->state, s->state_bytes, cudaMemcpyHostToDevice);
+  if (e != cudaSuccess) s->cuda.failed = true;
+  return e == cudaSuccess ? ok_status() : cuda_error("writing the state", e);
+}
+
+void cuda_release(rwkv_edge_session* s) {
+  CudaBackend& c = s->cuda;
+  if (c.graph != nullptr) cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(c.graph));
+  if (c.stream != nullptr) cudaStreamDestroy(stream_of(c));
+  if (c.base != nullptr) cudaFree(c.base);
+  if (c.host_registered) cudaHostUnregister(s->arena);
+  c = CudaBackend{};
+}
+
+}  // namespace rwkv_edge

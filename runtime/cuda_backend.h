@@ -1,0 +1,46 @@
+// The CUDA backend of a session (rwkv_edge_options.backend): at init one
+// device allocation takes the weights (uploaded once), the planned arena and
+// a token slot, at the host plan's offsets; one step (token in, every op,
+// logits out to the host arena) is captured as a CUDA graph. A step replays
+// it and waits. Nothing is allocated after init, on the host or the device.
+//
+// The recurrent state lives on the device; the state calls copy it through
+// the host arena's state region (cuda_state_to_host / _to_device).
+//
+// In a build without RWKV_EDGE_CUDA (cuda_backend_off.cpp) init refuses
+// with RWKV_EDGE_UNSUPPORTED and the other calls are never reached.
+#pragma once
+
+#include <cstdint>
+
+#include "rwkv_edge.h"
+
+struct rwkv_edge_session;
+
+namespace rwkv_edge {
+
+struct CudaBackend {
+  bool live = false;
+  bool failed = false;  // a CUDA error mid-step: the context may be unusable, so every later call refuses
+  bool host_registered = false;
+  int device = -1;
+  void* stream = nullptr;      // cudaStream_t
+  void* graph = nullptr;       // cudaGraphExec_t
+  uint8_t* base = nullptr;     // the one device allocation
+  uint64_t bytes = 0;
+  uint8_t* weights = nullptr;  // inside base
+  uint8_t* plan = nullptr;
+  uint32_t* token = nullptr;
+};
+
+// After the host session is bound (ops resolved against host addresses).
+rwkv_edge_status cuda_init(rwkv_edge_session* s, uint32_t device);
+// s->token holds the (checked) token; logits end in s->logits.
+rwkv_edge_status cuda_step(rwkv_edge_session* s);
+rwkv_edge_status cuda_state_to_host(const rwkv_edge_session* s);
+rwkv_edge_status cuda_state_to_device(rwkv_edge_session* s);
+void cuda_release(rwkv_edge_session* s);
+// Why this build has no CUDA backend, or "" when it has one.
+const char* cuda_build_note();
+
+}  // namespace rwkv_edge
