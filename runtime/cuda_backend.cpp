@@ -114,6 +114,30 @@ Status capture_step(rwkv_edge_session* s) {
   return e == cudaSuccess ? ok_status() : cuda_error("uploading the step's CUDA graph", e);
 }
 
+// On an integrated GPU: map the caller's weight bytes for the device (read
+// only, pages rounded out). Refused (e.g. a file mapping the driver cannot
+// pin), the weights are copied as on a discrete GPU.
+void map_weights(rwkv_edge_session* s) {
+  CudaBackend& c = s->cuda;
+  constexpr uintptr_t kPage = 4096;
+  const auto start = reinterpret_cast<uintptr_t>(s->model.weights) & ~(kPage - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(s->model.weights) + s->model.prefix.weights_bytes;
+  void* from = reinterpret_cast<void*>(start);
+  if (cudaHostRegister(from, end - start, cudaHostRegisterMapped | cudaHostRegisterReadOnly) != cudaSuccess) {
+    (void)cudaGetLastError();  // not sticky; clear it so later checks see only their own errors
+    return;
+  }
+  void* device = nullptr;
+  if (cudaHostGetDevicePointer(&device, from, 0) != cudaSuccess) {
+    (void)cudaGetLastError();
+    cudaHostUnregister(from);
+    return;
+  }
+  c.weights_mapped = true;
+  c.mapped_from = from;
+  c.weights = static_cast<uint8_t*>(device) + (reinterpret_cast<uintptr_t>(s->model.weights) - start);
+}
+
 Status bind_device(rwkv_edge_session* s, uint32_t device) {
   CudaBackend& c = s->cuda;
   int count = 0;
@@ -128,7 +152,11 @@ Status bind_device(rwkv_edge_session* s, uint32_t device) {
   RWKV_EDGE_RETURN_IF_ERROR(check_head_sizes(s));
 
   const fb::ArenaPlan& plan = *s->model.model->arena();
-  const uint64_t weights = align_device(s->model.prefix.weights_bytes), planned = align_device(plan.total_bytes());
+  cudaDeviceProp props{};
+  if ((e = cudaGetDeviceProperties(&props, c.device)) != cudaSuccess) return cuda_error("reading the device", e);
+  if (props.integrated && props.canMapHostMemory) map_weights(s);
+  const uint64_t weights = c.weights_mapped ? 0 : align_device(s->model.prefix.weights_bytes),
+                 planned = align_device(plan.total_bytes());
   c.bytes = weights + planned + kDeviceAlignment;
   size_t free_bytes = 0, total_bytes = 0;
   if ((e = cudaMemGetInfo(&free_bytes, &total_bytes)) != cudaSuccess) return cuda_error("reading device memory", e);
@@ -138,15 +166,16 @@ Status bind_device(rwkv_edge_session* s, uint32_t device) {
   void* base = nullptr;
   if ((e = cudaMalloc(&base, c.bytes)) != cudaSuccess) return cuda_error("allocating device memory", e);
   c.base = static_cast<uint8_t*>(base);
-  c.weights = c.base;
+  if (!c.weights_mapped) c.weights = c.base;
   c.plan = c.base + weights;
   c.token = reinterpret_cast<uint32_t*>(c.plan + planned);
   cudaStream_t stream = nullptr;
   if ((e = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking)) != cudaSuccess)
     return cuda_error("creating a stream", e);
   c.stream = stream;
-  if ((e = cudaMemcpy(c.weights, s->model.weights, s->model.prefix.weights_bytes, cudaMemcpyHostToDevice)) !=
-      cudaSuccess)
+  if (!c.weights_mapped &&
+      (e = cudaMemcpy(c.weights, s->model.weights, s->model.prefix.weights_bytes, cudaMemcpyHostToDevice)) !=
+          cudaSuccess)
     return cuda_error("uploading the weights", e);
   if ((e = cudaMemset(c.plan, 0, planned)) != cudaSuccess) return cuda_error("clearing the device arena", e);
   // Pinned, the arena's token and logits move by DMA inside the graph.
@@ -202,6 +231,7 @@ void cuda_release(rwkv_edge_session* s) {
   if (c.stream != nullptr) cudaStreamDestroy(stream_of(c));
   if (c.base != nullptr) cudaFree(c.base);
   if (c.host_registered) cudaHostUnregister(s->arena);
+  if (c.weights_mapped) cudaHostUnregister(const_cast<void*>(c.mapped_from));
   c = CudaBackend{};
 }
 

@@ -1,6 +1,6 @@
 // The CUDA backend of a session (rwkv_edge_options.backend): at init one
-// device allocation takes the weights (uploaded once), the planned arena and
-// a token slot, at the host plan's offsets; one step (token in, every op,
+// device allocation takes the weights (uploaded once; on an integrated GPU
+// mapped in place instead), the planned arena and a token slot, at the host plan's offsets; one step (token in, every op,
 // logits out to the host arena) is captured as a CUDA graph. A step replays
 // it and waits. Nothing is allocated after init, on the host or the device.
 //
@@ -23,6 +23,10 @@ struct CudaBackend {
   bool live = false;
   bool failed = false;  // a CUDA error mid-step: the context may be unusable, so every later call refuses
   bool host_registered = false;
+  // Integrated GPUs (Jetson) share DRAM with the CPU: the weights are read in
+  // place through a mapping of the caller's model bytes instead of a copy.
+  bool weights_mapped = false;
+  const void* mapped_from = nullptr;  // the page-aligned start that was registered
   int device = -1;
   void* stream = nullptr;      // cudaStream_t
   void* graph = nullptr;       // cudaGraphExec_t

@@ -5,7 +5,10 @@
 #      recovery) in one build with the fuzz targets (test_prefill's shared-fixture shapes
 #      are left to step 1: test_prefill_mini runs the same code on the committed fixtures);
 #   3. a fuzz smoke: every libFuzzer target briefly from its seeds and regressions;
-#   4. the aarch64 cross build, its suites under qemu-aarch64.
+#   4. the aarch64 cross build, its suites under qemu-aarch64;
+#   5. the CUDA sources compiled for Jetson Orin (aarch64 + sm_87). Step 1 already
+#      compiled them for sm_87 and sm_90 when nvcc is installed (RWKV_EDGE_CUDA); GPU
+#      suites skip with the driver's reason on a machine without a CUDA device.
 # RWKV_EDGE_FUZZ_SMOKE_SECONDS sets step 3's seconds per target (default 15).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +16,8 @@ jobs=$(nproc)
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build
+grep -q '^RWKV_EDGE_CUDA:BOOL=ON' build/CMakeCache.txt && echo "CUDA backend: compiled (sm_87, sm_90)" ||
+  echo "CUDA backend: not compiled (no nvcc found)"
 ctest --test-dir build --output-on-failure -V
 
 CC=clang CXX=clang++ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRWKV_EDGE_FUZZ=ON
@@ -23,3 +28,5 @@ RWKV_EDGE_FUZZ_BUILD=build-sanitize RWKV_EDGE_CLI=$PWD/build/bin/rwkv-edge \
   fuzz/run.sh all "${RWKV_EDGE_FUZZ_SMOKE_SECONDS:-15}"
 
 tests/run_aarch64.sh
+
+tests/dev/check_jetson_compile.sh build/schema/generated
