@@ -35,6 +35,7 @@ struct GraphOp {
   std::vector<uint32_t> outputs;
   std::vector<int32_t> iparams;
   std::vector<float> fparams;
+  fb::Placement placement = fb::Placement::CPU;
 };
 
 struct WeightTensor {

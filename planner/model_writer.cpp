@@ -78,7 +78,7 @@ WrittenModel write_model_file(const std::string& path, const Graph& g, const Mod
       inputs.emplace_back(o.weight ? fb::OperandKind::Weight : fb::OperandKind::Buffer, o.index);
     // Absent, not empty, parameter vectors: a few bytes per op that add up on small models.
     ops.push_back(fb::CreateOpDirect(fbb, op.type, &inputs, &op.outputs, op.iparams.empty() ? nullptr : &op.iparams,
-                                     op.fparams.empty() ? nullptr : &op.fparams));
+                                     op.fparams.empty() ? nullptr : &op.fparams, op.placement));
   }
   std::vector<flatbuffers::Offset<fb::Buffer>> buffers;
   for (uint32_t i = 0; i < g.buffers.size(); ++i) {

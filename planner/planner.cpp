@@ -10,6 +10,7 @@
 #include "model_file.h"
 #include "model_writer.h"
 #include "onednn_matvec.h"
+#include "placement.h"
 #include "plan_error.h"
 #include "rwkv_edge.h"
 #include "vocabulary.h"
@@ -111,6 +112,7 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
   BuildOptions build;
   build.ln_x_eps = options.ln_x_eps;
   Graph g = build_step_graph(ck, report.dims, build);
+  assign_placement(g, layer_placements(options.quant.segments, report.dims.n_layer));
   const std::vector<TableChoice> choices = table_choices(g, options.quant, report.dims.n_layer);
   CalibrationRequest calibration;
   for (const TableChoice& c : choices)

@@ -66,11 +66,15 @@ std::vector<StrategySegment> parse_strategy(const std::string& text) {
     std::vector<std::string> tokens;
     for (std::string t; words >> t;) tokens.push_back(t);
     if (tokens.empty()) throw PlanError(where + " is empty");
-    if (tokens[0] == "cpu" || tokens[0] == "cuda" || tokens[0] == "mps")
-      throw PlanError(where + " names a device; rwkv-edge strategies give weight types only "
-                      "(the device is chosen at run time), e.g. \"int8 *20 -> fp16\"");
-    if (tokens.size() > 2) throw PlanError(where + " has more than a type and a layer count");
     StrategySegment seg;
+    if (tokens[0] == "cpu" || tokens[0] == "cuda") {
+      seg.device = tokens[0] == "cuda" ? fb::Placement::CUDA : fb::Placement::CPU;
+      tokens.erase(tokens.begin());
+      if (tokens.empty()) throw PlanError(where + " names a device but no weight type, e.g. \"cuda int8 *20\"");
+    } else if (tokens[0] == "mps" || tokens[0].rfind("cuda:", 0) == 0) {
+      throw PlanError(where + ": rwkv-edge places layers on cpu or cuda (the CUDA device is chosen at run time)");
+    }
+    if (tokens.size() > 2) throw PlanError(where + " has more than a device, a type and a layer count");
     seg.choice = parse_weight_choice(tokens[0]);
     if (tokens.size() == 2) {
       const std::string& n = tokens[1];

@@ -27,8 +27,12 @@ struct WeightChoice {
 };
 
 struct StrategySegment {
+  StrategySegment() = default;
+  StrategySegment(WeightChoice c, uint32_t n, std::optional<fb::Placement> d = std::nullopt)
+      : choice(c), layers(n), device(d) {}
   WeightChoice choice;
   uint32_t layers = 0;  // 0: every remaining layer (last segment only)
+  std::optional<fb::Placement> device;  // "cuda int8 *20": where these layers run (placement.h)
 };
 
 struct QuantStrategy {
@@ -44,7 +48,8 @@ struct QuantStrategy {
 WeightChoice parse_weight_choice(const std::string& token);
 std::string choice_name(const WeightChoice& c);
 
-// "int8 *20 -> fp16". Throws PlanError naming what is wrong.
+// "int8 *20 -> fp16", or with devices as the official strategies give them,
+// "cuda int8 *20 -> cpu fp32". Throws PlanError naming what is wrong.
 std::vector<StrategySegment> parse_strategy(const std::string& text);
 
 // One choice per layer; throws when the segments do not cover exactly n_layer layers.

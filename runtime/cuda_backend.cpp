@@ -75,7 +75,7 @@ cudaError_t launch(const rwkv_edge_session* s, const ResolvedOp& r, cudaStream_t
 
 // The WKV kernels run a thread per row or column of a head's state.
 Status check_head_sizes(const rwkv_edge_session* s) {
-  for (uint32_t i = 0; i < s->n_ops; ++i) {
+  for (uint32_t i = 0; i < s->cuda.n_ops; ++i) {
     const ResolvedOp& r = s->ops[i];
     const auto type = static_cast<OpType>(r.type);
     if ((type == OpType::Wkv5 || type == OpType::Wkv7) && r.n / static_cast<uint64_t>(r.iparam) > cuda::kMaxHeadSize)
@@ -85,17 +85,49 @@ Status check_head_sizes(const rwkv_edge_session* s) {
   return ok_status();
 }
 
-// Token in, every op, logits out: recorded once, replayed by every step.
+uint32_t n_buffers(const rwkv_edge_session* s) { return s->model.model->arena()->buffers()->size(); }
+
+bool writes(const fb::Op& op, uint32_t buffer) {
+  for (const uint32_t o : *op.outputs())
+    if (o == buffer) return true;
+  return false;
+}
+
+bool reads(const fb::Op& op, uint32_t buffer) {
+  for (const fb::Operand* o : *op.inputs())
+    if (o->kind() == fb::OperandKind::Buffer && o->index() == buffer) return true;
+  return false;
+}
+
+// A buffer the device writes and the host then needs: an input of a CPU op,
+// or the logits.
+bool hand_over(const rwkv_edge_session* s, uint32_t buffer) {
+  const auto& graph = *s->model.model->graph();
+  const uint32_t n_device = s->cuda.n_ops;
+  bool written = false;
+  for (uint32_t i = 0; i < n_device && !written; ++i) written = writes(*graph.Get(i), buffer);
+  if (!written) return false;
+  if (buffer == s->model.model->arena()->logits_buffer()) return true;
+  for (uint32_t i = n_device; i < graph.size(); ++i)
+    if (reads(*graph.Get(i), buffer)) return true;
+  return false;
+}
+
+// Token in, the device's ops, what the host needs out: recorded once,
+// replayed by every step.
 Status capture_step(rwkv_edge_session* s) {
   CudaBackend& c = s->cuda;
   const cudaStream_t st = stream_of(c);
   cudaError_t e = cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal);
   if (e != cudaSuccess) return cuda_error("beginning the step's graph capture", e);
   e = cudaMemcpyAsync(c.token, &s->token, sizeof s->token, cudaMemcpyHostToDevice, st);
-  for (uint32_t i = 0; i < s->n_ops && e == cudaSuccess; ++i) e = launch(s, s->ops[i], st);
-  if (e == cudaSuccess)
-    e = cudaMemcpyAsync(const_cast<float*>(s->logits), on_device(s, s->logits), uint64_t{s->vocab} * sizeof(float),
-                        cudaMemcpyDeviceToHost, st);
+  for (uint32_t i = 0; i < c.n_ops && e == cudaSuccess; ++i) e = launch(s, s->ops[i], st);
+  for (uint32_t b = 0; b < n_buffers(s) && e == cudaSuccess; ++b)
+    if (hand_over(s, b)) {
+      const fb::Buffer& buffer = *s->model.model->arena()->buffers()->Get(b);
+      uint8_t* host = s->plan_base + buffer.offset();
+      e = cudaMemcpyAsync(host, on_device(s, host), buffer.size(), cudaMemcpyDeviceToHost, st);
+    }
   cudaGraph_t graph = nullptr;
   const cudaError_t end = cudaStreamEndCapture(st, &graph);
   if (e == cudaSuccess) e = end;
@@ -189,8 +221,18 @@ Status bind_device(rwkv_edge_session* s, uint32_t device) {
 
 const char* cuda_build_note() { return ""; }
 
-rwkv_edge_status cuda_init(rwkv_edge_session* s, uint32_t device) {
+rwkv_edge_status cuda_init(rwkv_edge_session* s, uint32_t device, uint32_t n_ops) {
   s->cuda = CudaBackend{};
+  s->cuda.n_ops = n_ops;
+  const auto& graph = *s->model.model->graph();
+  for (uint32_t k = 0; k < s->n_state_inits; ++k) {
+    StateInit& init = s->state_inits[k];
+    init.on_device = false;
+    for (uint32_t i = 0; i < n_ops && !init.on_device; ++i)
+      for (const uint32_t o : *graph.Get(i)->outputs())
+        init.on_device = init.on_device || s->plan_base + s->model.model->arena()->buffers()->Get(o)->offset() ==
+                                               reinterpret_cast<const uint8_t*>(init.dst);
+  }
   const Status st = bind_device(s, device);
   if (st.code != RWKV_EDGE_OK) {
     cuda_release(s);
@@ -214,13 +256,21 @@ rwkv_edge_status cuda_step(rwkv_edge_session* s) {
 
 rwkv_edge_status cuda_state_to_host(const rwkv_edge_session* s) {
   if (s->cuda.failed) return make_status(RWKV_EDGE_BACKEND_ERROR, "an earlier CUDA error left this session unusable");
-  const cudaError_t e = cudaMemcpy(s->state, on_device(s, s->state), s->state_bytes, cudaMemcpyDeviceToHost);
+  cudaError_t e = cudaSuccess;
+  for (uint32_t k = 0; k < s->n_state_inits && e == cudaSuccess; ++k) {
+    const StateInit& init = s->state_inits[k];
+    if (init.on_device) e = cudaMemcpy(init.dst, on_device(s, init.dst), init.n * sizeof(float), cudaMemcpyDeviceToHost);
+  }
   return e == cudaSuccess ? ok_status() : cuda_error("reading the state", e);
 }
 
 rwkv_edge_status cuda_state_to_device(rwkv_edge_session* s) {
   if (s->cuda.failed) return make_status(RWKV_EDGE_BACKEND_ERROR, "an earlier CUDA error left this session unusable");
-  const cudaError_t e = cudaMemcpy(on_device(s, s->state), s->state, s->state_bytes, cudaMemcpyHostToDevice);
+  cudaError_t e = cudaSuccess;
+  for (uint32_t k = 0; k < s->n_state_inits && e == cudaSuccess; ++k) {
+    const StateInit& init = s->state_inits[k];
+    if (init.on_device) e = cudaMemcpy(on_device(s, init.dst), init.dst, init.n * sizeof(float), cudaMemcpyHostToDevice);
+  }
   if (e != cudaSuccess) s->cuda.failed = true;
   return e == cudaSuccess ? ok_status() : cuda_error("writing the state", e);
 }

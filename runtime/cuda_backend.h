@@ -4,8 +4,9 @@
 // logits out to the host arena) is captured as a CUDA graph. A step replays
 // it and waits. Nothing is allocated after init, on the host or the device.
 //
-// The recurrent state lives on the device; the state calls copy it through
-// the host arena's state region (cuda_state_to_host / _to_device).
+// The device's part of the recurrent state lives there; the state calls copy
+// it through the host arena's state region (cuda_state_to_host / _to_device),
+// buffer by buffer (StateInit::on_device).
 //
 // In a build without RWKV_EDGE_CUDA (cuda_backend_off.cpp) init refuses
 // with RWKV_EDGE_UNSUPPORTED and the other calls are never reached.
@@ -35,11 +36,16 @@ struct CudaBackend {
   uint8_t* weights = nullptr;  // inside base
   uint8_t* plan = nullptr;
   uint32_t* token = nullptr;
+  uint32_t n_ops = 0;  // ops [0, n_ops) run on the device; the rest on the CPU after them
 };
 
 // After the host session is bound (ops resolved against host addresses).
-rwkv_edge_status cuda_init(rwkv_edge_session* s, uint32_t device);
-// s->token holds the (checked) token; logits end in s->logits.
+// The first `n_ops` ops run on the device (all of them, or the CUDA-placed
+// prefix of a mixed plan); what later CPU ops read of theirs is copied back
+// at the end of the graph.
+rwkv_edge_status cuda_init(rwkv_edge_session* s, uint32_t device, uint32_t n_ops);
+// s->token holds the (checked) token; runs the device's ops. The logits end
+// in s->logits when the head is among them.
 rwkv_edge_status cuda_step(rwkv_edge_session* s);
 rwkv_edge_status cuda_state_to_host(const rwkv_edge_session* s);
 rwkv_edge_status cuda_state_to_device(rwkv_edge_session* s);

@@ -458,6 +458,11 @@ Status verify_model(const uint8_t* file, size_t file_bytes, bool check_weights_c
   for (uint32_t i = 0; i < graph.size(); ++i) {
     RWKV_EDGE_RETURN_IF_ERROR(check_op(*model, *graph.Get(i), i));
     embeds += graph.Get(i)->type() == fb::OpType::Embed;
+    // The CUDA ops come first (cuda_backend.h runs them as one graph, then the CPU ops).
+    const fb::Placement placement = graph.Get(i)->placement();
+    if (placement > fb::Placement::CUDA) return bad("op %u has unknown placement %u", i, static_cast<unsigned>(placement));
+    if (i > 0 && placement == fb::Placement::CUDA && graph.Get(i - 1)->placement() == fb::Placement::CPU)
+      return bad("op %u is placed on CUDA after a CPU op; the CUDA ops must come first", i);
   }
   if (embeds != 1) return bad("the step graph has %u embed ops, expected 1", embeds);
   RWKV_EDGE_RETURN_IF_ERROR(check_sequence_plan(*model));

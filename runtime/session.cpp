@@ -261,8 +261,12 @@ rwkv_edge_status step_observed(rwkv_edge_session* s, uint32_t token, OpObserver 
     return make_status(RWKV_EDGE_TOKEN_OUT_OF_RANGE, "token %u is outside the vocabulary (size %u)",
                        token, s->vocab);
   s->token = token;
-  if (s->cuda.live) return cuda_step(s);  // observers are a CPU feature (the planner's calibration)
-  for (uint32_t i = 0; i < s->n_ops;) {
+  uint32_t first_cpu_op = 0;
+  if (s->cuda.live) {  // the device's ops first; observers see only CPU ops (the planner's calibration)
+    RWKV_EDGE_RETURN_IF_ERROR(cuda_step(s));
+    first_cpu_op = s->cuda.n_ops;
+  }
+  for (uint32_t i = first_cpu_op; i < s->n_ops;) {
     const uint32_t size = s->ops[i].batch;  // >= 1 at a batch's first op
     if (before_op != nullptr)
       for (uint32_t k = i; k < i + size; ++k) before_op(ctx, k, s->ops[k]);
@@ -377,7 +381,7 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
     if (b.region() != fb::RegionKind::Persistent) continue;
     s->state_inits[s->n_state_inits++] = StateInit{
         buffer_ptr(s->plan_base, *vm.model, i), b.numel(), b.init_value(),
-        b.init_tensor() >= 0 ? weight_ptr(vm, static_cast<uint32_t>(b.init_tensor())) : nullptr};
+        b.init_tensor() >= 0 ? weight_ptr(vm, static_cast<uint32_t>(b.init_tensor())) : nullptr, false};
   }
 
 #if defined(_OPENMP)
@@ -390,15 +394,29 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
     bind_onednn(s);
   }
   s->kernels = kernels;
+  // A mixed plan's CUDA ops come first (the verifier checks it).
+  uint32_t planned_cuda_ops = 0;
+  while (planned_cuda_ops < s->n_ops && vm.model->graph()->Get(planned_cuda_ops)->placement() == fb::Placement::CUDA)
+    ++planned_cuda_ops;
+  if (opts.backend == RWKV_EDGE_BACKEND_CPU && planned_cuda_ops > 0) {
+    release_onednn(s);
+    return make_status(RWKV_EDGE_UNSUPPORTED,
+                       "this file was planned to run its first %u of %u ops on CUDA (plan --strategy \"cuda ...\"); "
+                       "open it with the CUDA backend, or plan it again without devices",
+                       planned_cuda_ops, s->n_ops);
+  }
   if (opts.backend == RWKV_EDGE_BACKEND_CUDA) {
-    const Status st = cuda_init(s, opts.cuda_device);
+    const Status st = cuda_init(s, opts.cuda_device, planned_cuda_ops > 0 ? planned_cuda_ops : s->n_ops);
     if (st.code != RWKV_EDGE_OK) {
       release_onednn(s);
       return st;
     }
+    // The CPU part starts at an op of its own, never inside a mat-vec batch.
+    for (uint32_t k = s->cuda.n_ops; k < s->n_ops && s->ops[k].batch == 0; ++k) s->ops[k].batch = 1;
   }
   // Started last: nothing after this can fail, so no path leaks threads.
-  const uint32_t threads = opts.n_threads == 0 || s->cuda.live ? 1 : opts.n_threads;
+  const bool all_on_device = s->cuda.live && s->cuda.n_ops == s->n_ops;
+  const uint32_t threads = opts.n_threads == 0 || all_on_device ? 1 : opts.n_threads;
   if (!s->pool.start(threads)) {
     release_onednn(s);
     cuda_release(s);

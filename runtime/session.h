@@ -44,6 +44,7 @@ struct StateInit {
   uint64_t n;
   float value;
   const float* tensor;  // non-null: copy from this tensor instead of filling
+  bool on_device;       // a CUDA session's op writes it: the device copy is the live one
 };
 
 struct ArenaLayout {

@@ -85,6 +85,22 @@ TEST_CASE("CUDA on the shared tiny and random models: fp32 <= 1e-4, fp16 weights
   }
 }
 
+TEST_CASE("mixed placement: CUDA layers then CPU layers give the CPU's logits, state included") {
+  if (skip_without_device()) return;
+  const auto tokens = parse_tokens(mini_tokens());
+  for (const char* v : {"v4", "v5.2", "v6", "v7"}) {
+    CAPTURE(v);
+    const std::string base = data_path(std::string("mini-") + v);
+    rwkv_edge::planner::PlanOptions o;
+    o.quant.segments = rwkv_edge::planner::parse_strategy("cuda fp32 *1 -> cpu fp32");
+    o.calibration = "none";
+    const float d = max_abs_diff(run_logits_cuda(plan_to_bytes(base + ".pth", o), tokens),
+                                 read_floats(base + ".official-logits.bin"));
+    std::printf("  cuda *1 -> cpu %-6s max|d| official %.3g\n", v, d);
+    CHECK(d <= kFp32Tolerance);
+  }
+}
+
 TEST_CASE("CUDA state: save, restore and prefill give the CPU's logits") {
   if (skip_without_device()) return;
   const ModelBytes model = plan_to_bytes(data_path("mini-v7.pth"));

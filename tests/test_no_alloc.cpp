@@ -24,7 +24,7 @@ bool counting() {
 }
 
 long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onednn_ops = nullptr,
-                       uint32_t threads = 1) {
+                       uint32_t threads = 1, uint32_t backend = RWKV_EDGE_BACKEND_CPU) {
   size_t need = 0;
   REQUIRE(rwkv_edge_arena_size_required(model.data(), model.size, &need).code == RWKV_EDGE_OK);
   ArenaBuffer arena(need);
@@ -32,6 +32,7 @@ long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onedn
   rwkv_edge_default_options(&opts);
   opts.use_onednn = use_onednn;
   opts.n_threads = threads;
+  opts.backend = backend;
   rwkv_edge_session* s = nullptr;
   REQUIRE(rwkv_edge_init(model.data(), model.size, arena.ptr, need, &opts, &s).code == RWKV_EDGE_OK);
   std::vector<uint8_t> saved(rwkv_edge_state_bytes(s)), file(rwkv_edge_state_file_bytes(s));
@@ -85,6 +86,18 @@ TEST_CASE("zero allocations after init: every weight format (v6 mini, mixed stra
   CHECK(steps_allocations(plan_to_bytes(data_path("mini-v6.pth"), o), false) == 0);
   o.quant.segments = rwkv_edge::planner::parse_strategy("fp16");
   CHECK(steps_allocations(plan_to_bytes(data_path("mini-v6.pth"), o), false) == 0);
+}
+
+TEST_CASE("zero allocations after init on the CUDA backend: all on the GPU, and GPU then CPU (v7 mini)") {
+  if (!counting()) return;
+  if (const std::string why = cuda_unavailable_reason(); !why.empty()) {
+    MESSAGE("skipped: " << why);
+    return;
+  }
+  CHECK(steps_allocations(plan_to_bytes(data_path("mini-v7.pth")), false, nullptr, 1, RWKV_EDGE_BACKEND_CUDA) == 0);
+  rwkv_edge::planner::PlanOptions o;
+  o.quant.segments = rwkv_edge::planner::parse_strategy("cuda fp32 *1 -> cpu fp32");
+  CHECK(steps_allocations(plan_to_bytes(data_path("mini-v7.pth"), o), false, nullptr, 2, RWKV_EDGE_BACKEND_CUDA) == 0);
 }
 
 TEST_CASE("zero allocations after init on a model with oneDNN-sized matrices (shared random v5)") {

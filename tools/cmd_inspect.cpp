@@ -36,6 +36,9 @@ int cmd_inspect(int argc, char** argv) {
   const ArenaLayout layout = arena_layout(m);
   const uint64_t session_bytes = layout.plan_offset;
 
+  // The verifier checked that CUDA ops form a prefix.
+  uint32_t cuda_ops = 0;
+  while (cuda_ops < m.graph()->size() && m.graph()->Get(cuda_ops)->placement() == fb::Placement::CUDA) ++cuda_ops;
   if (a.has("--json")) {
     nlohmann::json j;
     j["file_bytes"] = vm.prefix.file_bytes;
@@ -64,6 +67,7 @@ int cmd_inspect(int argc, char** argv) {
                               {"shape", std::vector<uint64_t>(t->shape()->begin(), t->shape()->end())},
                               {"offset", t->offset()}, {"bytes", t->length()}});
     j["ops"] = m.graph()->size();
+    j["cuda_ops"] = cuda_ops;
     j["buffers"] = plan.buffers()->size();
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
@@ -73,8 +77,14 @@ int cmd_inspect(int argc, char** argv) {
               md.source_format() ? md.source_format()->c_str() : "?");
   std::printf("  layers %u, n_embd %u, heads %u x %u, ffn %u, vocab %u, ln_x eps %g\n", md.n_layer(), md.n_embd(),
               md.n_head(), md.head_size(), md.n_ffn(), md.vocab_size(), static_cast<double>(md.ln_x_eps()));
-  std::printf("  %u ops, %u buffers, %u tensors; weights and description checksums OK\n\n", m.graph()->size(),
+  std::printf("  %u ops, %u buffers, %u tensors; weights and description checksums OK\n", m.graph()->size(),
               plan.buffers()->size(), m.tensors()->size());
+  if (cuda_ops > 0)
+    std::printf("  placement: ops 0-%u on CUDA, the other %u on the CPU (needs --backend cuda)\n", cuda_ops - 1,
+                m.graph()->size() - cuda_ops);
+  else
+    std::printf("  placement: none (runs on --backend cpu or cuda)\n");
+  std::printf("\n");
   std::printf("arena map (caller provides one %d-byte-aligned block)\n", RWKV_EDGE_ARENA_ALIGNMENT);
   std::printf("  %-22s %14s %14s\n", "region", "offset", "bytes");
   std::printf("  %-22s %14d %14llu\n", "session tables", 0, static_cast<unsigned long long>(session_bytes));
