@@ -105,3 +105,9 @@ row "sampler setting out of range" generate vocab.rwkv --prompt a --top-p 1.5
 row "thread count out of range" generate vocab.rwkv --prompt a --threads 65
 row "kernel path this CPU lacks" generate vocab.rwkv --prompt a --kernels neon
 row "unknown flag" generate vocab.rwkv --prompt a --temprature 1
+"$CLI" plan "$W/good.pth" -o "$W/gpu-first.rwkv" --strategy "cuda fp32 *1 -> cpu fp32" >/dev/null
+row "strategy with CPU layers before CUDA layers" plan good.pth -o out.rwkv --strategy "cpu fp32 *1 -> cuda fp32"
+row "strategy naming a device rwkv-edge has not" plan good.pth -o out.rwkv --strategy "mps fp16"
+row "unknown --backend" logits good.rwkv --tokens 1 --out l.bin --backend gpu
+row "--backend cuda where no GPU can run (here: no driver)" logits good.rwkv --tokens 1 --out l.bin --backend cuda
+row "file planned with CUDA layers, opened on the CPU" logits gpu-first.rwkv --tokens 1 --out l.bin
