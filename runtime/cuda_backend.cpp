@@ -151,6 +151,8 @@ Status capture_step(rwkv_edge_session* s) {
 // pin), the weights are copied as on a discrete GPU.
 void map_weights(rwkv_edge_session* s) {
   CudaBackend& c = s->cuda;
+  // The kernels' 16-byte loads need the weight area 16-byte aligned in place.
+  if (reinterpret_cast<uintptr_t>(s->model.weights) % 16 != 0) return;
   constexpr uintptr_t kPage = 4096;
   const auto start = reinterpret_cast<uintptr_t>(s->model.weights) & ~(kPage - 1);
   const uintptr_t end = reinterpret_cast<uintptr_t>(s->model.weights) + s->model.prefix.weights_bytes;
