@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #if defined(__CUDACC__)
 #define RWKV_EDGE_HD __host__ __device__ __forceinline__
@@ -18,25 +19,16 @@
 
 namespace rwkv_edge::shared {
 
-RWKV_EDGE_HD float bits_to_float(uint32_t u) {
-#if defined(__CUDA_ARCH__)
-  return __uint_as_float(u);
-#else
-  float f;
-  __builtin_memcpy(&f, &u, 4);
-  return f;
-#endif
+// std::bit_cast for both compilers (memcpy is a builtin in device code too).
+template <class To, class From>
+RWKV_EDGE_HD To bit_cast(const From& v) {
+  static_assert(sizeof(To) == sizeof(From));
+  To out;
+  memcpy(&out, &v, sizeof(To));
+  return out;
 }
-
-RWKV_EDGE_HD uint32_t float_to_bits(float f) {
-#if defined(__CUDA_ARCH__)
-  return __float_as_uint(f);
-#else
-  uint32_t u;
-  __builtin_memcpy(&u, &f, 4);
-  return u;
-#endif
-}
+RWKV_EDGE_HD float bits_to_float(uint32_t u) { return bit_cast<float>(u); }
+RWKV_EDGE_HD uint32_t float_to_bits(float f) { return bit_cast<uint32_t>(f); }
 
 // Exact for every half: the 15 value bits moved under float's exponent and
 // scaled by 2^112 rebias normal numbers and renormalise subnormals in one
