@@ -9,7 +9,7 @@
 #   5. the CUDA sources compiled for Jetson Orin (aarch64 + sm_87). Step 1 already
 #      compiled them for sm_87 and sm_90 when nvcc is installed (RWKV_EDGE_CUDA); GPU
 #      suites skip with the driver's reason on a machine without a CUDA device.
-# RWKV_EDGE_FUZZ_SMOKE_SECONDS sets step 3's seconds per target (default 15).
+# RWKV_EDGE_FUZZ_SMOKE_SECONDS sets step 3's seconds per target (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -18,14 +18,14 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build
 grep -q '^RWKV_EDGE_CUDA:BOOL=ON' build/CMakeCache.txt && echo "CUDA backend: compiled (sm_87, sm_90)" ||
   echo "CUDA backend: not compiled (no nvcc found)"
-ctest --test-dir build --output-on-failure -V
+ctest --test-dir build --output-on-failure -V -j"$jobs"
 
 CC=clang CXX=clang++ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRWKV_EDGE_FUZZ=ON
 cmake --build build-sanitize
 ctest --test-dir build-sanitize --output-on-failure -j"$jobs" -E '^test_prefill$'
 
 RWKV_EDGE_FUZZ_BUILD=build-sanitize RWKV_EDGE_CLI=$PWD/build/bin/rwkv-edge \
-  fuzz/run.sh all "${RWKV_EDGE_FUZZ_SMOKE_SECONDS:-15}"
+  fuzz/run.sh all "${RWKV_EDGE_FUZZ_SMOKE_SECONDS:-10}"
 
 tests/run_aarch64.sh
 
