@@ -62,7 +62,11 @@ int cmd_bench(int argc, char** argv) {
   const bool cuda = runtime.backend == RWKV_EDGE_BACKEND_CUDA;
   double bandwidth = cuda ? 0.0 : measure_read_bandwidth_gb_s(runtime.threads);
   ModelSession model(a.positional[0], runtime, /*verify_weights=*/false);  // a CUDA session says why it cannot be
-  if (cuda) bandwidth = measure_cuda_copy_bandwidth_gb_s(0);
+  double graph_replay_us = 0.0;
+  if (cuda) {
+    bandwidth = measure_cuda_copy_bandwidth_gb_s(0);
+    graph_replay_us = measure_cuda_graph_replay_us(0);
+  }
   const rwkv_edge_info& info = model.info();
   const uint32_t max_chunk = rwkv_edge_max_chunk(model.get());
   std::vector<uint32_t> prefill_ids(prefill);  // built before the allocation count starts
@@ -87,6 +91,7 @@ int cmd_bench(int argc, char** argv) {
     j["kernels"] = rwkv_edge_kernels_name(info.kernels);
     j["backend"] = info.backend == RWKV_EDGE_BACKEND_CUDA ? "cuda" : "cpu";
     j["device_bytes"] = info.device_bytes;
+    j["graph_replay_us"] = cuda ? nlohmann::json(graph_replay_us) : nlohmann::json(nullptr);
     j["onednn_ops"] = info.n_onednn_ops;
     j["tokens"] = tokens;
     j["prefill_tokens"] = prefill;
@@ -106,8 +111,8 @@ int cmd_bench(int argc, char** argv) {
     return 0;
   }
   if (info.backend == RWKV_EDGE_BACKEND_CUDA)
-    std::printf("%s: CUDA, %llu bytes of device memory\n", a.positional[0].c_str(),
-                static_cast<unsigned long long>(info.device_bytes));
+    std::printf("%s: CUDA, %llu bytes of device memory, a graph replay costs %.1f us\n", a.positional[0].c_str(),
+                static_cast<unsigned long long>(info.device_bytes), graph_replay_us);
   else
     std::printf("%s: %u threads, %s kernels\n", a.positional[0].c_str(), info.n_threads,
                 rwkv_edge_kernels_name(info.kernels));

@@ -21,4 +21,9 @@ namespace rwkv_edge::cli {
 // no CUDA device.
 double measure_cuda_copy_bandwidth_gb_s(uint32_t device);
 
+// Microseconds one CUDA graph replay costs beyond its work: a graph of one
+// 4-byte memset, launched and waited for 1,000 times, the mean. A decode
+// step pays this once (docs/cuda.md). Throws like the bandwidth probe.
+double measure_cuda_graph_replay_us(uint32_t device);
+
 }  // namespace rwkv_edge::cli
