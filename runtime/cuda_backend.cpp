@@ -11,9 +11,7 @@ namespace {
 
 using fb::OpType;
 
-constexpr uint64_t kDeviceAlignment = 256;  // cudaMalloc's own; every region starts on it
-
-uint64_t align_device(uint64_t n) { return (n + kDeviceAlignment - 1) / kDeviceAlignment * kDeviceAlignment; }
+uint64_t align_device(uint64_t n) { return (n + kCudaAlignment - 1) / kCudaAlignment * kCudaAlignment; }
 
 cudaStream_t stream_of(const CudaBackend& c) { return static_cast<cudaStream_t>(c.stream); }
 
@@ -172,7 +170,27 @@ void map_weights(rwkv_edge_session* s) {
   c.weights = static_cast<uint8_t*>(device) + (reinterpret_cast<uintptr_t>(s->model.weights) - start);
 }
 
-Status bind_device(rwkv_edge_session* s, uint32_t device) {
+// The caller's device memory, checked: enough of it, aligned, and on this device.
+Status use_caller_buffer(CudaBackend& c, void* buffer, uint64_t bytes) {
+  if (bytes < c.bytes)
+    return make_status(RWKV_EDGE_ARENA_TOO_SMALL, "options.cuda_buffer is %llu bytes, this model needs %llu",
+                       static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(c.bytes));
+  if (reinterpret_cast<uintptr_t>(buffer) % kCudaAlignment != 0)
+    return make_status(RWKV_EDGE_ARENA_MISALIGNED, "options.cuda_buffer must be %llu-byte aligned",
+                       static_cast<unsigned long long>(kCudaAlignment));
+  cudaPointerAttributes attributes{};
+  const cudaError_t e = cudaPointerGetAttributes(&attributes, buffer);
+  if (e != cudaSuccess) return cuda_error("inspecting options.cuda_buffer", e);
+  if ((attributes.type != cudaMemoryTypeDevice && attributes.type != cudaMemoryTypeManaged) ||
+      attributes.device != c.device)
+    return make_status(RWKV_EDGE_INVALID_ARGUMENT, "options.cuda_buffer is not device memory of CUDA device %d",
+                       c.device);
+  c.base = static_cast<uint8_t*>(buffer);
+  c.caller_buffer = true;
+  return ok_status();
+}
+
+Status bind_device(rwkv_edge_session* s, uint32_t device, void* buffer, uint64_t buffer_bytes) {
   CudaBackend& c = s->cuda;
   int count = 0;
   cudaError_t e = cudaGetDeviceCount(&count);
@@ -188,18 +206,24 @@ Status bind_device(rwkv_edge_session* s, uint32_t device) {
   const fb::ArenaPlan& plan = *s->model.model->arena();
   cudaDeviceProp props{};
   if ((e = cudaGetDeviceProperties(&props, c.device)) != cudaSuccess) return cuda_error("reading the device", e);
-  if (props.integrated && props.canMapHostMemory) map_weights(s);
+  // A caller's buffer was sized by rwkv_edge_cuda_bytes_required, which counts the weights.
+  if (props.integrated && props.canMapHostMemory && buffer == nullptr) map_weights(s);
   const uint64_t weights = c.weights_mapped ? 0 : align_device(s->model.prefix.weights_bytes),
                  planned = align_device(plan.total_bytes());
-  c.bytes = weights + planned + kDeviceAlignment;
-  size_t free_bytes = 0, total_bytes = 0;
-  if ((e = cudaMemGetInfo(&free_bytes, &total_bytes)) != cudaSuccess) return cuda_error("reading device memory", e);
-  if (c.bytes > free_bytes)
-    return make_status(RWKV_EDGE_BACKEND_ERROR, "this model needs %llu bytes of device memory; the device has %zu free "
-                       "of %zu", static_cast<unsigned long long>(c.bytes), free_bytes, total_bytes);
-  void* base = nullptr;
-  if ((e = cudaMalloc(&base, c.bytes)) != cudaSuccess) return cuda_error("allocating device memory", e);
-  c.base = static_cast<uint8_t*>(base);
+  c.bytes = cuda_device_bytes(s->model, c.weights_mapped);
+  if (buffer != nullptr) {
+    RWKV_EDGE_RETURN_IF_ERROR(use_caller_buffer(c, buffer, buffer_bytes));
+  } else {
+    size_t free_bytes = 0, total_bytes = 0;
+    if ((e = cudaMemGetInfo(&free_bytes, &total_bytes)) != cudaSuccess) return cuda_error("reading device memory", e);
+    if (c.bytes > free_bytes)
+      return make_status(RWKV_EDGE_BACKEND_ERROR,
+                         "this model needs %llu bytes of device memory; the device has %zu free of %zu",
+                         static_cast<unsigned long long>(c.bytes), free_bytes, total_bytes);
+    void* base = nullptr;
+    if ((e = cudaMalloc(&base, c.bytes)) != cudaSuccess) return cuda_error("allocating device memory", e);
+    c.base = static_cast<uint8_t*>(base);
+  }
   if (!c.weights_mapped) c.weights = c.base;
   c.plan = c.base + weights;
   c.token = reinterpret_cast<uint32_t*>(c.plan + planned);
@@ -223,7 +247,8 @@ Status bind_device(rwkv_edge_session* s, uint32_t device) {
 
 const char* cuda_build_note() { return ""; }
 
-rwkv_edge_status cuda_init(rwkv_edge_session* s, uint32_t device, uint32_t n_ops) {
+rwkv_edge_status cuda_init(rwkv_edge_session* s, uint32_t device, uint32_t n_ops, void* buffer,
+                           uint64_t buffer_bytes) {
   s->cuda = CudaBackend{};
   s->cuda.n_ops = n_ops;
   const auto& graph = *s->model.model->graph();
@@ -235,7 +260,7 @@ rwkv_edge_status cuda_init(rwkv_edge_session* s, uint32_t device, uint32_t n_ops
         init.on_device = init.on_device || s->plan_base + s->model.model->arena()->buffers()->Get(o)->offset() ==
                                                reinterpret_cast<const uint8_t*>(init.dst);
   }
-  const Status st = bind_device(s, device);
+  const Status st = bind_device(s, device, buffer, buffer_bytes);
   if (st.code != RWKV_EDGE_OK) {
     cuda_release(s);
     return st;
@@ -281,7 +306,7 @@ void cuda_release(rwkv_edge_session* s) {
   CudaBackend& c = s->cuda;
   if (c.graph != nullptr) cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(c.graph));
   if (c.stream != nullptr) cudaStreamDestroy(stream_of(c));
-  if (c.base != nullptr) cudaFree(c.base);
+  if (c.base != nullptr && !c.caller_buffer) cudaFree(c.base);
   if (c.host_registered) cudaHostUnregister(s->arena);
   if (c.weights_mapped) cudaHostUnregister(const_cast<void*>(c.mapped_from));
   c = CudaBackend{};

@@ -14,16 +14,21 @@
 
 #include <cstdint>
 
+#include "model_verifier.h"
 #include "rwkv_edge.h"
 
 struct rwkv_edge_session;
 
 namespace rwkv_edge {
 
+// Every region of the device memory starts on this (cudaMalloc's own alignment).
+inline constexpr uint64_t kCudaAlignment = 256;
+
 struct CudaBackend {
   bool live = false;
   bool failed = false;  // a CUDA error mid-step: the context may be unusable, so every later call refuses
   bool host_registered = false;
+  bool caller_buffer = false;  // base is the caller's (options.cuda_buffer): not freed here
   // Integrated GPUs (Jetson) share DRAM with the CPU: the weights are read in
   // place through a mapping of the caller's model bytes instead of a copy.
   bool weights_mapped = false;
@@ -43,7 +48,10 @@ struct CudaBackend {
 // The first `n_ops` ops run on the device (all of them, or the CUDA-placed
 // prefix of a mixed plan); what later CPU ops read of theirs is copied back
 // at the end of the graph.
-rwkv_edge_status cuda_init(rwkv_edge_session* s, uint32_t device, uint32_t n_ops);
+// `buffer` (may be null): the caller's device memory to use instead of allocating.
+rwkv_edge_status cuda_init(rwkv_edge_session* s, uint32_t device, uint32_t n_ops, void* buffer, uint64_t buffer_bytes);
+// Device bytes without mapped weights: weights, planned arena and token slot, each 256-byte aligned.
+uint64_t cuda_device_bytes(const VerifiedModel& vm, bool weights_mapped);
 // s->token holds the (checked) token; runs the device's ops. The logits end
 // in s->logits when the head is among them.
 rwkv_edge_status cuda_step(rwkv_edge_session* s);

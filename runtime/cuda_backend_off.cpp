@@ -9,7 +9,7 @@ const char* cuda_build_note() {
   return "this build has no CUDA backend (configure with -DRWKV_EDGE_CUDA=ON where nvcc is installed)";
 }
 
-rwkv_edge_status cuda_init(rwkv_edge_session*, uint32_t, uint32_t) {
+rwkv_edge_status cuda_init(rwkv_edge_session*, uint32_t, uint32_t, void*, uint64_t) {
   return make_status(RWKV_EDGE_UNSUPPORTED, "%s", cuda_build_note());
 }
 rwkv_edge_status cuda_step(rwkv_edge_session*) { return make_status(RWKV_EDGE_UNSUPPORTED, "%s", cuda_build_note()); }

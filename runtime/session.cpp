@@ -242,6 +242,12 @@ void run_matvec_single(rwkv_edge_session* s, const ResolvedOp& r, const float* x
   run_matvecs(s, &r, 1, x, y);
 }
 
+uint64_t cuda_device_bytes(const VerifiedModel& vm, bool weights_mapped) {
+  auto aligned = [](uint64_t n) { return (n + kCudaAlignment - 1) / kCudaAlignment * kCudaAlignment; };
+  return (weights_mapped ? 0 : aligned(vm.prefix.weights_bytes)) + aligned(vm.model->arena()->total_bytes()) +
+         kCudaAlignment;
+}
+
 ArenaLayout arena_layout(const fb::Model& model) {
   ArenaLayout l;
   l.ops_offset = align_up(sizeof(rwkv_edge_session), RWKV_EDGE_ARENA_ALIGNMENT);
@@ -294,6 +300,8 @@ void rwkv_edge_default_options(rwkv_edge_options* options) {
   options->kernels = RWKV_EDGE_KERNELS_AUTO;
   options->backend = RWKV_EDGE_BACKEND_CPU;
   options->cuda_device = 0;
+  options->cuda_buffer = nullptr;
+  options->cuda_buffer_bytes = 0;
 }
 
 const char* rwkv_edge_kernels_name(uint32_t kernels) {
@@ -307,6 +315,14 @@ rwkv_edge_status rwkv_edge_arena_size_required(const void* model, size_t model_b
   RWKV_EDGE_RETURN_IF_ERROR(
       verify_model(static_cast<const uint8_t*>(model), model_bytes, false, &vm));
   *arena_bytes = arena_layout(*vm.model).total;
+  return ok_status();
+}
+
+rwkv_edge_status rwkv_edge_cuda_bytes_required(const void* model, size_t model_bytes, size_t* bytes) {
+  if (bytes == nullptr) return make_status(RWKV_EDGE_INVALID_ARGUMENT, "bytes is null");
+  VerifiedModel vm;
+  RWKV_EDGE_RETURN_IF_ERROR(verify_model(static_cast<const uint8_t*>(model), model_bytes, false, &vm));
+  *bytes = cuda_device_bytes(vm, false);
   return ok_status();
 }
 
@@ -406,7 +422,8 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
                        planned_cuda_ops, s->n_ops);
   }
   if (opts.backend == RWKV_EDGE_BACKEND_CUDA) {
-    const Status st = cuda_init(s, opts.cuda_device, planned_cuda_ops > 0 ? planned_cuda_ops : s->n_ops);
+    const Status st = cuda_init(s, opts.cuda_device, planned_cuda_ops > 0 ? planned_cuda_ops : s->n_ops,
+                                opts.cuda_buffer, opts.cuda_buffer_bytes);
     if (st.code != RWKV_EDGE_OK) {
       release_onednn(s);
       return st;

@@ -55,6 +55,17 @@ TEST_CASE("a CUDA session that cannot start is refused with the reason, and bad 
   }
 }
 
+TEST_CASE("device bytes are known without a GPU: weights, planned arena and token slot, 256-byte aligned") {
+  const ModelBytes model = plan_to_bytes(data_path("mini-v6.pth"));
+  size_t need = 0, arena = 0;
+  REQUIRE(rwkv_edge_cuda_bytes_required(model.data(), model.size, &need).code == RWKV_EDGE_OK);
+  REQUIRE(rwkv_edge_arena_size_required(model.data(), model.size, &arena).code == RWKV_EDGE_OK);
+  CHECK(need % 256 == 0);
+  CHECK(need > 256);
+  CHECK(rwkv_edge_cuda_bytes_required(model.data(), model.size / 2, &need).code == RWKV_EDGE_BAD_MODEL);
+  CHECK(rwkv_edge_cuda_bytes_required(model.data(), model.size, nullptr).code == RWKV_EDGE_INVALID_ARGUMENT);
+}
+
 TEST_CASE("CUDA fp32 path matches the official logits of every committed fixture") {
   if (skip_without_device()) return;
   const auto tokens = parse_tokens(mini_tokens());

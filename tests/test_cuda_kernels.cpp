@@ -192,3 +192,41 @@ TEST_CASE("the CUDA WKV kernels refuse head sizes they cannot run (before touchi
   CHECK(cuda::wkv7(nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 10, 3, nullptr) ==
         cudaErrorInvalidValue);
 }
+
+TEST_CASE("a session on the caller's device buffer: checked, used, left to the caller") {
+  if (skip_without_device()) return;
+  const test::ModelBytes model = test::plan_to_bytes(test::data_path("mini-v5.2.pth"));
+  size_t need = 0, arena_bytes = 0;
+  REQUIRE(rwkv_edge_cuda_bytes_required(model.data(), model.size, &need).code == RWKV_EDGE_OK);
+  REQUIRE(rwkv_edge_arena_size_required(model.data(), model.size, &arena_bytes).code == RWKV_EDGE_OK);
+  DeviceArray<uint8_t> buffer{std::vector<uint8_t>(need)};
+  test::ArenaBuffer arena(arena_bytes);
+  rwkv_edge_options opts;
+  rwkv_edge_default_options(&opts);
+  opts.backend = RWKV_EDGE_BACKEND_CUDA;
+  rwkv_edge_session* s = nullptr;
+  auto init = [&](void* p, uint64_t bytes) {
+    opts.cuda_buffer = p;
+    opts.cuda_buffer_bytes = bytes;
+    return rwkv_edge_init(model.data(), model.size, arena.ptr, arena_bytes, &opts, &s);
+  };
+  CHECK(init(buffer.ptr, need - 256).code == RWKV_EDGE_ARENA_TOO_SMALL);
+  CHECK(init(buffer.ptr + 64, need).code == RWKV_EDGE_ARENA_MISALIGNED);
+  std::vector<uint8_t> host(need + 256);
+  CHECK(init(reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(host.data()) + 255) / 256 * 256), need).code ==
+        RWKV_EDGE_INVALID_ARGUMENT);
+  const rwkv_edge_status st = init(buffer.ptr, need);
+  REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
+  rwkv_edge_info info;
+  rwkv_edge_get_info(s, &info);
+  CHECK(info.device_bytes == need);
+  const auto tokens = test::parse_tokens(test::mini_tokens());
+  std::vector<float> got;
+  const float* logits = nullptr;
+  for (const uint32_t t : tokens) {
+    REQUIRE(rwkv_edge_step(s, t, &logits).code == RWKV_EDGE_OK);
+    got.insert(got.end(), logits, logits + info.vocab_size);
+  }
+  rwkv_edge_release(s);
+  CHECK(test::max_abs_diff(got, test::run_logits(model, tokens, false)) <= 1e-4f);
+}

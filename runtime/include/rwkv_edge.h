@@ -73,6 +73,10 @@ typedef struct rwkv_edge_options {
                                   (oneDNN 2.6 allocates on every execute, which breaks the no-heap promise) */
   uint32_t backend;            /* rwkv_edge_backend; CUDA needs a build with RWKV_EDGE_CUDA and a device */
   uint32_t cuda_device;        /* CUDA device ordinal */
+  void *cuda_buffer;           /* optional: device memory the session uses instead of allocating its own,
+                                  at least rwkv_edge_cuda_bytes_required() bytes, 256-byte aligned;
+                                  the caller frees it after rwkv_edge_release() */
+  uint64_t cuda_buffer_bytes;
 } rwkv_edge_options;
 
 typedef struct rwkv_edge_session rwkv_edge_session;
@@ -106,6 +110,11 @@ rwkv_edge_status rwkv_edge_arena_size_required(const void *model, size_t model_b
 /* arena must be RWKV_EDGE_ARENA_ALIGNMENT-aligned and at least
  * rwkv_edge_arena_size_required() bytes. The model bytes must outlive the
  * session and stay unchanged. On success the state is reset. */
+/* Device bytes a CUDA session of this model needs (weights, planned arena,
+ * token slot): the size of its one device allocation, or of the caller's
+ * options.cuda_buffer. Needs no GPU. */
+rwkv_edge_status rwkv_edge_cuda_bytes_required(const void *model, size_t model_bytes, size_t *bytes);
+
 rwkv_edge_status rwkv_edge_init(const void *model, size_t model_bytes, void *arena,
                                 size_t arena_bytes, const rwkv_edge_options *options,
                                 rwkv_edge_session **session);
