@@ -116,17 +116,12 @@ TEST_CASE("CUDA state: save, restore and prefill give the CPU's logits") {
   if (skip_without_device()) return;
   const ModelBytes model = plan_to_bytes(data_path("mini-v7.pth"));
   const auto tokens = parse_tokens(mini_tokens());
-  size_t need = 0;
-  REQUIRE(rwkv_edge_arena_size_required(model.data(), model.size, &need).code == RWKV_EDGE_OK);
-  ArenaBuffer arena(need);
   rwkv_edge_options opts;
   rwkv_edge_default_options(&opts);
   opts.backend = RWKV_EDGE_BACKEND_CUDA;
-  rwkv_edge_session* s = nullptr;
-  rwkv_edge_status st = rwkv_edge_init(model.data(), model.size, arena.ptr, need, &opts, &s);
-  REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
-  rwkv_edge_info info;
-  rwkv_edge_get_info(s, &info);
+  Session session(model, opts);
+  rwkv_edge_session* s = session.s;
+  const rwkv_edge_info& info = session.info;
   CHECK(info.backend == RWKV_EDGE_BACKEND_CUDA);
   CHECK(info.device_bytes >= info.weight_bytes);
   const size_t half = tokens.size() / 2;
@@ -150,5 +145,4 @@ TEST_CASE("CUDA state: save, restore and prefill give the CPU's logits") {
   CHECK(max_abs_diff(first, cpu_tail) <= kFp32Tolerance);
   // An out-of-range token changes nothing on the device either.
   CHECK(rwkv_edge_step(s, info.vocab_size, &logits).code == RWKV_EDGE_TOKEN_OUT_OF_RANGE);
-  rwkv_edge_release(s);
 }

@@ -25,19 +25,15 @@ bool counting() {
 
 long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onednn_ops = nullptr,
                        uint32_t threads = 1, uint32_t backend = RWKV_EDGE_BACKEND_CPU) {
-  size_t need = 0;
-  REQUIRE(rwkv_edge_arena_size_required(model.data(), model.size, &need).code == RWKV_EDGE_OK);
-  ArenaBuffer arena(need);
   rwkv_edge_options opts;
   rwkv_edge_default_options(&opts);
   opts.use_onednn = use_onednn;
   opts.n_threads = threads;
   opts.backend = backend;
-  rwkv_edge_session* s = nullptr;
-  REQUIRE(rwkv_edge_init(model.data(), model.size, arena.ptr, need, &opts, &s).code == RWKV_EDGE_OK);
+  Session session(model, opts);
+  rwkv_edge_session* s = session.s;
+  const rwkv_edge_info& info = session.info;
   std::vector<uint8_t> saved(rwkv_edge_state_bytes(s)), file(rwkv_edge_state_file_bytes(s));
-  rwkv_edge_info info;
-  rwkv_edge_get_info(s, &info);
   std::vector<uint32_t> prompt(70);  // several chunks and a partial one
   for (uint32_t i = 0; i < prompt.size(); ++i) prompt[i] = (i * 5 + 1) % info.vocab_size;
   const long before = static_cast<long>(rwkv_edge::cli::heap_allocations());
@@ -59,7 +55,6 @@ long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onedn
   prompt.back() = info.vocab_size;
   ok &= rwkv_edge_prefill(s, prompt.data(), prompt.size(), &logits).code == RWKV_EDGE_TOKEN_OUT_OF_RANGE;
   const long after = static_cast<long>(rwkv_edge::cli::heap_allocations());
-  rwkv_edge_release(s);
   CHECK(ok);
   if (onednn_ops != nullptr) *onednn_ops = info.n_onednn_ops;
   std::printf("  allocations after init over 1,000 steps + save/restore + prefills (%s, %s kernels, %u threads): %ld (oneDNN ops: %u)\n",

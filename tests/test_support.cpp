@@ -129,6 +129,21 @@ std::vector<float> run_with(const ModelBytes& model, const std::vector<uint32_t>
 
 }  // namespace
 
+static size_t arena_bytes_for(const ModelBytes& model) {
+  size_t need = 0;
+  const rwkv_edge_status st = rwkv_edge_arena_size_required(model.data(), model.size, &need);
+  REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
+  return need;
+}
+
+Session::Session(const ModelBytes& model, const rwkv_edge_options& opts) : arena(arena_bytes_for(model)) {
+  const rwkv_edge_status st = rwkv_edge_init(model.data(), model.size, arena.ptr, arena.size, &opts, &s);
+  REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
+  rwkv_edge_get_info(s, &info);
+}
+
+Session::~Session() { rwkv_edge_release(s); }
+
 std::vector<float> run_logits(const ModelBytes& model, const std::vector<uint32_t>& tokens, bool use_onednn) {
   return run_with(model, tokens, options_for(0, RWKV_EDGE_KERNELS_AUTO, use_onednn));
 }

@@ -40,6 +40,17 @@ struct ArenaBuffer {
   size_t size;
 };
 
+// A session in its own arena, initialised with `opts` (REQUIREd to succeed), released at scope end.
+struct Session {
+  Session(const ModelBytes& model, const rwkv_edge_options& opts);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ArenaBuffer arena;
+  rwkv_edge_session* s = nullptr;
+  rwkv_edge_info info{};
+};
+
 // Steps through `tokens` from the reset state: logits rows concatenated.
 std::vector<float> run_logits(const ModelBytes& model, const std::vector<uint32_t>& tokens, bool use_onednn = true);
 // The same on `threads` threads with the given rwkv_edge_kernels path, no oneDNN.
