@@ -3,6 +3,7 @@
 #include <cuda_runtime_api.h>
 
 #include "cuda_ops.h"
+#include "placement_split.h"
 #include "session.h"
 #include "status.h"
 
@@ -85,32 +86,6 @@ Status check_head_sizes(const rwkv_edge_session* s) {
 
 uint32_t n_buffers(const rwkv_edge_session* s) { return s->model.model->arena()->buffers()->size(); }
 
-bool writes(const fb::Op& op, uint32_t buffer) {
-  for (const uint32_t o : *op.outputs())
-    if (o == buffer) return true;
-  return false;
-}
-
-bool reads(const fb::Op& op, uint32_t buffer) {
-  for (const fb::Operand* o : *op.inputs())
-    if (o->kind() == fb::OperandKind::Buffer && o->index() == buffer) return true;
-  return false;
-}
-
-// A buffer the device writes and the host then needs: an input of a CPU op,
-// or the logits.
-bool hand_over(const rwkv_edge_session* s, uint32_t buffer) {
-  const auto& graph = *s->model.model->graph();
-  const uint32_t n_device = s->cuda.n_ops;
-  bool written = false;
-  for (uint32_t i = 0; i < n_device && !written; ++i) written = writes(*graph.Get(i), buffer);
-  if (!written) return false;
-  if (buffer == s->model.model->arena()->logits_buffer()) return true;
-  for (uint32_t i = n_device; i < graph.size(); ++i)
-    if (reads(*graph.Get(i), buffer)) return true;
-  return false;
-}
-
 // Token in, the device's ops, what the host needs out: recorded once,
 // replayed by every step.
 Status capture_step(rwkv_edge_session* s) {
@@ -121,7 +96,7 @@ Status capture_step(rwkv_edge_session* s) {
   e = cudaMemcpyAsync(c.token, &s->token, sizeof s->token, cudaMemcpyHostToDevice, st);
   for (uint32_t i = 0; i < c.n_ops && e == cudaSuccess; ++i) e = launch(s, s->ops[i], st);
   for (uint32_t b = 0; b < n_buffers(s) && e == cudaSuccess; ++b)
-    if (hand_over(s, b)) {
+    if (handed_to_host(*s->model.model, c.n_ops, b)) {
       const fb::Buffer& buffer = *s->model.model->arena()->buffers()->Get(b);
       uint8_t* host = s->plan_base + buffer.offset();
       e = cudaMemcpyAsync(host, on_device(s, host), buffer.size(), cudaMemcpyDeviceToHost, st);
@@ -251,14 +226,9 @@ rwkv_edge_status cuda_init(rwkv_edge_session* s, uint32_t device, uint32_t n_ops
                            uint64_t buffer_bytes) {
   s->cuda = CudaBackend{};
   s->cuda.n_ops = n_ops;
-  const auto& graph = *s->model.model->graph();
   for (uint32_t k = 0; k < s->n_state_inits; ++k) {
     StateInit& init = s->state_inits[k];
-    init.on_device = false;
-    for (uint32_t i = 0; i < n_ops && !init.on_device; ++i)
-      for (const uint32_t o : *graph.Get(i)->outputs())
-        init.on_device = init.on_device || s->plan_base + s->model.model->arena()->buffers()->Get(o)->offset() ==
-                                               reinterpret_cast<const uint8_t*>(init.dst);
+    init.on_device = written_on_device(*s->model.model, n_ops, init.buffer);
   }
   const Status st = bind_device(s, device, buffer, buffer_bytes);
   if (st.code != RWKV_EDGE_OK) {

@@ -5,6 +5,7 @@
 
 #include "gemv.h"
 #include "matvec_batches.h"
+#include "placement_split.h"
 #include "reference_ops.h"
 #include "wkv.h"
 
@@ -397,7 +398,7 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
     if (b.region() != fb::RegionKind::Persistent) continue;
     s->state_inits[s->n_state_inits++] = StateInit{
         buffer_ptr(s->plan_base, *vm.model, i), b.numel(), b.init_value(),
-        b.init_tensor() >= 0 ? weight_ptr(vm, static_cast<uint32_t>(b.init_tensor())) : nullptr, false};
+        b.init_tensor() >= 0 ? weight_ptr(vm, static_cast<uint32_t>(b.init_tensor())) : nullptr, false, i};
   }
 
 #if defined(_OPENMP)
@@ -410,19 +411,16 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
     bind_onednn(s);
   }
   s->kernels = kernels;
-  // A mixed plan's CUDA ops come first (the verifier checks it).
-  uint32_t planned_cuda_ops = 0;
-  while (planned_cuda_ops < s->n_ops && vm.model->graph()->Get(planned_cuda_ops)->placement() == fb::Placement::CUDA)
-    ++planned_cuda_ops;
-  if (opts.backend == RWKV_EDGE_BACKEND_CPU && planned_cuda_ops > 0) {
+  const uint32_t cuda_ops = planned_cuda_ops(*vm.model);
+  if (opts.backend == RWKV_EDGE_BACKEND_CPU && cuda_ops > 0) {
     release_onednn(s);
     return make_status(RWKV_EDGE_UNSUPPORTED,
                        "this file was planned to run its first %u of %u ops on CUDA (plan --strategy \"cuda ...\"); "
                        "open it with the CUDA backend, or plan it again without devices",
-                       planned_cuda_ops, s->n_ops);
+                       cuda_ops, s->n_ops);
   }
   if (opts.backend == RWKV_EDGE_BACKEND_CUDA) {
-    const Status st = cuda_init(s, opts.cuda_device, planned_cuda_ops > 0 ? planned_cuda_ops : s->n_ops,
+    const Status st = cuda_init(s, opts.cuda_device, cuda_ops > 0 ? cuda_ops : s->n_ops,
                                 opts.cuda_buffer, opts.cuda_buffer_bytes);
     if (st.code != RWKV_EDGE_OK) {
       release_onednn(s);

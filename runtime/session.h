@@ -45,6 +45,7 @@ struct StateInit {
   float value;
   const float* tensor;  // non-null: copy from this tensor instead of filling
   bool on_device;       // a CUDA session's op writes it: the device copy is the live one
+  uint32_t buffer;      // its index in the plan's buffers
 };
 
 struct ArenaLayout {

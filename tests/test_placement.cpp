@@ -9,7 +9,9 @@
 #include "graph.h"
 #include "importers.h"
 #include "model_writer.h"
+#include "model_verifier.h"
 #include "placement.h"
+#include "placement_split.h"
 #include "plan_error.h"
 #include "test_support.h"
 
@@ -90,4 +92,47 @@ TEST_CASE("the verifier refuses a CUDA op after a CPU op") {
   const rwkv_edge_status st = rwkv_edge_arena_size_required(m.data(), m.size, &need);
   CHECK(st.code == RWKV_EDGE_BAD_MODEL);
   CHECK_MESSAGE(std::strstr(st.message, "CUDA ops must come first") != nullptr, st.message);
+}
+
+TEST_CASE("a GPU-then-CPU split hands the CPU every value it reads, and state stays where its layer runs") {
+  for (const char* v : {"v4", "v5", "v5.2", "v6", "v7"}) {
+    CAPTURE(v);
+    planner::PlanOptions o;
+    o.quant.segments = planner::parse_strategy("cuda fp32 *1 -> cpu fp32");
+    o.calibration = "none";
+    const ModelBytes m = plan_to_bytes(data_path(std::string("mini-") + v + ".pth"), o);
+    VerifiedModel vm;
+    REQUIRE(verify_model(m.data(), m.size, true, &vm).code == RWKV_EDGE_OK);
+    const fb::Model& model = *vm.model;
+    const auto& graph = *model.graph();
+    const auto& buffers = *model.arena()->buffers();
+    const uint32_t n_device = planned_cuda_ops(model);
+    REQUIRE(n_device > 0);
+    REQUIRE(n_device < graph.size());
+    // Walk the CPU part: every buffer an op reads was written earlier by a
+    // CPU op, handed over by the device, or is host state the device never writes.
+    std::vector<bool> on_host(buffers.size(), false);
+    uint32_t handed = 0;
+    for (uint32_t b = 0; b < buffers.size(); ++b) {
+      const bool device_writes = written_on_device(model, n_device, b);
+      handed += handed_to_host(model, n_device, b);
+      on_host[b] = handed_to_host(model, n_device, b) ||
+                   (buffers.Get(b)->region() == fb::RegionKind::Persistent && !device_writes);
+      if (buffers.Get(b)->name() != nullptr) {
+        const std::string name = buffers.Get(b)->name()->str();
+        if (name.rfind("L0.", 0) == 0) CHECK_MESSAGE(device_writes, name);
+        if (name.rfind("L1.", 0) == 0) CHECK_MESSAGE(!device_writes, name);
+      }
+    }
+    CHECK(!handed_to_host(model, n_device, model.arena()->logits_buffer()));  // the head runs on the CPU
+    CHECK(handed >= (std::string(v) == "v7" ? 2u : 1u));  // the residual stream (and v7's v_first)
+    for (uint32_t i = n_device; i < graph.size(); ++i) {
+      for (const fb::Operand* in : *graph.Get(i)->inputs())
+        if (in->kind() == fb::OperandKind::Buffer) CHECK_MESSAGE(on_host[in->index()], "op " << i << " input " << in->index());
+      for (const uint32_t out : *graph.Get(i)->outputs()) on_host[out] = true;
+    }
+    // All on the device: only the logits come back.
+    for (uint32_t b = 0; b < buffers.size(); ++b)
+      CHECK(handed_to_host(model, graph.size(), b) == (b == model.arena()->logits_buffer()));
+  }
 }

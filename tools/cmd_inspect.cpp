@@ -5,6 +5,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "mapped_file.h"
+#include "placement_split.h"
 #include "model_verifier.h"
 #include "rwkv_model.h"
 #include "session.h"
@@ -36,9 +37,7 @@ int cmd_inspect(int argc, char** argv) {
   const ArenaLayout layout = arena_layout(m);
   const uint64_t session_bytes = layout.plan_offset;
 
-  // The verifier checked that CUDA ops form a prefix.
-  uint32_t cuda_ops = 0;
-  while (cuda_ops < m.graph()->size() && m.graph()->Get(cuda_ops)->placement() == fb::Placement::CUDA) ++cuda_ops;
+  const uint32_t cuda_ops = planned_cuda_ops(m);
   if (a.has("--json")) {
     nlohmann::json j;
     j["file_bytes"] = vm.prefix.file_bytes;
