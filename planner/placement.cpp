@@ -24,7 +24,7 @@ std::vector<fb::Placement> layer_placements(const std::vector<StrategySegment>& 
   bool any = false;
   for (const StrategySegment& s : segments) any = any || s.device.has_value();
   if (!any) return {};
-  const std::vector<WeightChoice> choices = layer_choices(segments, n_layer);  // checks the layer counts
+  (void)layer_choices(segments, n_layer);  // refuses layer counts that do not cover the model
   std::vector<fb::Placement> out;
   for (const StrategySegment& s : segments) {
     const uint64_t take = s.layers == 0 ? n_layer - out.size() : s.layers;

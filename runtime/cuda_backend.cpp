@@ -12,7 +12,6 @@ namespace {
 
 using fb::OpType;
 
-uint64_t align_device(uint64_t n) { return (n + kCudaAlignment - 1) / kCudaAlignment * kCudaAlignment; }
 
 cudaStream_t stream_of(const CudaBackend& c) { return static_cast<cudaStream_t>(c.stream); }
 
@@ -183,8 +182,8 @@ Status bind_device(rwkv_edge_session* s, uint32_t device, void* buffer, uint64_t
   if ((e = cudaGetDeviceProperties(&props, c.device)) != cudaSuccess) return cuda_error("reading the device", e);
   // A caller's buffer was sized by rwkv_edge_cuda_bytes_required, which counts the weights.
   if (props.integrated && props.canMapHostMemory && buffer == nullptr) map_weights(s);
-  const uint64_t weights = c.weights_mapped ? 0 : align_device(s->model.prefix.weights_bytes),
-                 planned = align_device(plan.total_bytes());
+  const uint64_t weights = c.weights_mapped ? 0 : align_cuda(s->model.prefix.weights_bytes),
+                 planned = align_cuda(plan.total_bytes());
   c.bytes = cuda_device_bytes(s->model, c.weights_mapped);
   if (buffer != nullptr) {
     RWKV_EDGE_RETURN_IF_ERROR(use_caller_buffer(c, buffer, buffer_bytes));

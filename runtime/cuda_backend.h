@@ -23,6 +23,7 @@ namespace rwkv_edge {
 
 // Every region of the device memory starts on this (cudaMalloc's own alignment).
 inline constexpr uint64_t kCudaAlignment = 256;
+constexpr uint64_t align_cuda(uint64_t n) { return (n + kCudaAlignment - 1) / kCudaAlignment * kCudaAlignment; }
 
 struct CudaBackend {
   bool live = false;

@@ -244,8 +244,7 @@ void run_matvec_single(rwkv_edge_session* s, const ResolvedOp& r, const float* x
 }
 
 uint64_t cuda_device_bytes(const VerifiedModel& vm, bool weights_mapped) {
-  auto aligned = [](uint64_t n) { return (n + kCudaAlignment - 1) / kCudaAlignment * kCudaAlignment; };
-  return (weights_mapped ? 0 : aligned(vm.prefix.weights_bytes)) + aligned(vm.model->arena()->total_bytes()) +
+  return (weights_mapped ? 0 : align_cuda(vm.prefix.weights_bytes)) + align_cuda(vm.model->arena()->total_bytes()) +
          kCudaAlignment;
 }
 
@@ -359,6 +358,12 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
   VerifiedModel vm;
   RWKV_EDGE_RETURN_IF_ERROR(verify_model(static_cast<const uint8_t*>(model), model_bytes,
                                          opts.verify_weights != 0, &vm));
+  const uint32_t cuda_ops = planned_cuda_ops(*vm.model);
+  if (opts.backend == RWKV_EDGE_BACKEND_CPU && cuda_ops > 0)
+    return make_status(RWKV_EDGE_UNSUPPORTED,
+                       "this file was planned to run its first %u of %u ops on CUDA (plan --strategy \"cuda ...\"); "
+                       "open it with the CUDA backend, or plan it again without devices",
+                       cuda_ops, vm.model->graph()->size());
   const ArenaLayout layout = arena_layout(*vm.model);
   if (arena_bytes < layout.total)
     return make_status(RWKV_EDGE_ARENA_TOO_SMALL, "arena is %zu bytes, this model needs %llu",
@@ -411,14 +416,6 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
     bind_onednn(s);
   }
   s->kernels = kernels;
-  const uint32_t cuda_ops = planned_cuda_ops(*vm.model);
-  if (opts.backend == RWKV_EDGE_BACKEND_CPU && cuda_ops > 0) {
-    release_onednn(s);
-    return make_status(RWKV_EDGE_UNSUPPORTED,
-                       "this file was planned to run its first %u of %u ops on CUDA (plan --strategy \"cuda ...\"); "
-                       "open it with the CUDA backend, or plan it again without devices",
-                       cuda_ops, s->n_ops);
-  }
   if (opts.backend == RWKV_EDGE_BACKEND_CUDA) {
     const Status st = cuda_init(s, opts.cuda_device, cuda_ops > 0 ? cuda_ops : s->n_ops,
                                 opts.cuda_buffer, opts.cuda_buffer_bytes);
