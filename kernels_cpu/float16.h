@@ -4,7 +4,6 @@
 
 #include <bit>
 #include <cstdint>
-#include <cstring>
 
 #include "shared_math.h"
 
@@ -44,17 +43,9 @@ inline uint16_t float_to_bfloat16_round(float f) {
   return static_cast<uint16_t>(bits >> 16);
 }
 
-// A stored value (possibly unaligned, little-endian) as float.
-inline float load_half(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return half_to_float(h);
-}
-inline float load_bfloat16(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return bfloat16_to_float(h);
-}
+// A stored value (possibly unaligned, little-endian) as float (shared_math.h).
+using shared::load_bfloat16;
+using shared::load_half;
 
 inline float round_to_bfloat16(float f) { return bfloat16_to_float(float_to_bfloat16_round(f)); }
 inline float round_to_half(float f) { return half_to_float(float_to_half_round(f)); }

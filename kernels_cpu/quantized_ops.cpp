@@ -9,15 +9,7 @@ namespace rwkv_edge::ref {
 
 using quant::Format;
 
-namespace {
-
-float load_f32(const uint8_t* p) {
-  float f;
-  std::memcpy(&f, p, 4);
-  return f;
-}
-
-}  // namespace
+using shared::load_f32;
 
 void dequantize_span(const WeightMatrix& m, const quant::MatrixLayout& l, uint64_t row, uint64_t begin,
                      uint64_t end, float* out) {
@@ -38,11 +30,10 @@ void dequantize_span(const WeightMatrix& m, const quant::MatrixLayout& l, uint64
       return;
     }
     case Format::U8MinMax: {
-      const uint8_t* row_min = params;
-      const uint8_t* row_scale = params + 4 * m.rows;
-      const uint8_t* col_min = params + 8 * m.rows;
-      const uint8_t* col_scale = col_min + 4 * m.cols;
-      const float rmin = load_f32(row_min + 4 * row), rscale = load_f32(row_scale + 4 * row);
+      const quant::U8MinMaxParams u = quant::u8_minmax_params(m.rows, m.cols);
+      const uint8_t* col_min = params + u.col_min;
+      const uint8_t* col_scale = params + u.col_scale;
+      const float rmin = load_f32(params + u.row_min + 4 * row), rscale = load_f32(params + u.row_scale + 4 * row);
       for (uint64_t i = 0; i < n; ++i) {
         const uint64_t c = begin + i;
         out[i] = dequant_u8(q[c], rmin, rscale, load_f32(col_min + 4 * c), load_f32(col_scale + 4 * c));

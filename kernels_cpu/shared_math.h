@@ -42,6 +42,23 @@ RWKV_EDGE_HD float half_bits_to_float(uint16_t h) {
 
 RWKV_EDGE_HD float bfloat16_bits_to_float(uint16_t b) { return bits_to_float(static_cast<uint32_t>(b) << 16); }
 
+// A stored value (possibly unaligned, little-endian) as float.
+RWKV_EDGE_HD float load_f32(const uint8_t* p) {
+  uint32_t u;
+  memcpy(&u, p, 4);
+  return bits_to_float(u);
+}
+RWKV_EDGE_HD float load_half(const uint8_t* p) {
+  uint16_t h;
+  memcpy(&h, p, 2);
+  return half_bits_to_float(h);
+}
+RWKV_EDGE_HD float load_bfloat16(const uint8_t* p) {
+  uint16_t h;
+  memcpy(&h, p, 2);
+  return bfloat16_bits_to_float(h);
+}
+
 // Dequantization of one stored value (weight_layout.h has the layouts).
 RWKV_EDGE_HD float dequant_i8(int8_t q, float row_scale) { return static_cast<float>(q) * row_scale; }
 RWKV_EDGE_HD float dequant_i4(uint8_t q, float scale, float min) { return static_cast<float>(q) * scale + min; }

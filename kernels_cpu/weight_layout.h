@@ -46,6 +46,15 @@ constexpr I4GroupOffsets i4_group_offsets(uint64_t g, uint64_t groups, uint32_t 
   return {base + 2 * local, base + 2 * n + 2 * local, base + 4 * n + local * (group_size / 2)};
 }
 
+// U8MinMax's float32 parameters, as byte offsets from MatrixLayout::params_offset:
+// row_min[rows], row_scale[rows], col_min[cols], col_scale[cols].
+struct U8MinMaxParams {
+  uint64_t row_min, row_scale, col_min, col_scale;
+};
+constexpr U8MinMaxParams u8_minmax_params(uint64_t rows, uint64_t cols) {
+  return {0, 4 * rows, 8 * rows, 8 * rows + 4 * cols};
+}
+
 struct MatrixLayout {
   uint64_t row_bytes = 0;      // bytes of one row of stored values (rows start at 0)
   uint64_t params_offset = 0;  // I8, U8MinMax: where the scales and minimums start

@@ -13,15 +13,9 @@ using quant::Format;
 
 constexpr int kWarpsPerBlock = 8;
 
-__device__ float load_f32(const uint8_t* p) {
-  uint32_t u;
-  memcpy(&u, p, 4);
-  return shared::bits_to_float(u);
-}
-__device__ float load_half(const uint8_t* p) { return shared::half_bits_to_float(static_cast<uint16_t>(p[0] | p[1] << 8)); }
-__device__ float load_bfloat16(const uint8_t* p) {
-  return shared::bfloat16_bits_to_float(static_cast<uint16_t>(p[0] | p[1] << 8));
-}
+using shared::load_bfloat16;
+using shared::load_f32;
+using shared::load_half;
 
 // Where a row's parameters live, decided on the host once per launch.
 struct Geometry {
@@ -38,9 +32,9 @@ __device__ float dequant_value(const Matrix& m, const Geometry& g, uint64_t row,
     case Format::BF16: return load_bfloat16(q + 2 * col);
     case Format::I8: return shared::dequant_i8(static_cast<int8_t>(q[col]), load_bfloat16(params + 2 * row));
     case Format::U8MinMax: {
-      const uint8_t* col_min = params + 8 * m.rows;
-      return shared::dequant_u8(q[col], load_f32(params + 4 * row), load_f32(params + 4 * m.rows + 4 * row),
-                                load_f32(col_min + 4 * col), load_f32(col_min + 4 * m.cols + 4 * col));
+      const quant::U8MinMaxParams u = quant::u8_minmax_params(m.rows, m.cols);
+      return shared::dequant_u8(q[col], load_f32(params + u.row_min + 4 * row), load_f32(params + u.row_scale + 4 * row),
+                                load_f32(params + u.col_min + 4 * col), load_f32(params + u.col_scale + 4 * col));
     }
     case Format::I4: {
       const uint64_t group = col / m.group, at = col - group * m.group;

@@ -92,13 +92,14 @@ void quantize_u8_minmax(const float* w, uint64_t rows, uint64_t cols, uint8_t* p
     const float v = std::floor(m[i] * 256.0f);
     q[i] = std::isnan(v) ? 0 : static_cast<uint8_t>(std::clamp(v, 0.0f, 255.0f));
   }
+  const quant::U8MinMaxParams u = quant::u8_minmax_params(rows, cols);
   for (uint64_t r = 0; r < rows; ++r) {
-    store_f32(params + 4 * r, row_min[r]);
-    store_f32(params + 4 * (rows + r), row_max[r] / 16.0f);
+    store_f32(params + u.row_min + 4 * r, row_min[r]);
+    store_f32(params + u.row_scale + 4 * r, row_max[r] / 16.0f);
   }
   for (uint64_t c = 0; c < cols; ++c) {
-    store_f32(params + 8 * rows + 4 * c, col_min[c]);
-    store_f32(params + 8 * rows + 4 * (cols + c), col_max[c] / 16.0f);
+    store_f32(params + u.col_min + 4 * c, col_min[c]);
+    store_f32(params + u.col_scale + 4 * c, col_max[c] / 16.0f);
   }
 }
 
