@@ -43,19 +43,27 @@ struct MatmulJob {
   const ResolvedOp* op;
   const float* xt;
   uint64_t rows;
+  WorkShares shares;
 };
+
+// Weight rows a prefill grain takes: a multiple of the AVX2 kernel's 6-row
+// tile and of 8; tens to hundreds of microseconds of work on a full chunk.
+constexpr uint64_t kGrainRows = 48;
 
 void matmul_job(const void* ctx, uint32_t index, uint32_t count) {
   const auto& job = *static_cast<const MatmulJob*>(ctx);
   const ResolvedOp& r = *job.op;
-  uint64_t begin = 0, end = 0;
-  split_rows(r.table.rows, 8, index, count, &begin, &end);
-  matmul::matmul_rows(job.session->kernels, r.table, job.xt, job.rows, r.seq_out[0], begin, end);
+  job.shares.take(index, count, [&](uint64_t unit) {
+    const uint64_t begin = unit * kGrainRows;
+    const uint64_t end = begin + kGrainRows < r.table.rows ? begin + kGrainRows : r.table.rows;
+    matmul::matmul_rows(job.session->kernels, r.table, job.xt, job.rows, r.seq_out[0], begin, end);
+  });
 }
 
 void run_matmul(rwkv_edge_session* s, const ResolvedOp& r, uint64_t rows) {
   matmul::pack_input(r.seq_in[1], rows, r.cols, s->sequence_scratch);
-  const MatmulJob job{s, &r, s->sequence_scratch, rows};
+  MatmulJob job{s, &r, s->sequence_scratch, rows, {}};
+  job.shares.reset((r.table.rows + kGrainRows - 1) / kGrainRows);
   if (s->pool.size() > 1)
     s->pool.run(&matmul_job, &job);
   else

@@ -125,24 +125,39 @@ void wkv_job(const void* ctx, uint32_t index, uint32_t count) {
 }
 
 // One mat-vec, or a batch of them that read none of each other's outputs
-// (matvec_batches.h): inputs prepared once, then every thread takes its rows
-// of each, one hand-off for all.
+// (matvec_batches.h): inputs prepared once, then the threads share out the
+// batch's rows in grains (WorkShares), one hand-off for all.
 struct MatVecJob {
   const rwkv_edge_session* session;
   const ResolvedOp* ops;
   uint32_t count;
   gemv::Input inputs[kMaxMatVecBatch];
   float* outputs[kMaxMatVecBatch];
+  uint64_t grain_rows[kMaxMatVecBatch];
+  uint64_t first_unit[kMaxMatVecBatch + 1];  // matrix k's grains are units [first_unit[k], first_unit[k + 1])
+  WorkShares shares;
 };
+
+// About this many weights a grain: 64 KiB of int8, some tens of microseconds
+// of streaming, so the claims' atomics stay in the noise.
+constexpr uint64_t kGrainWeights = 64 * 1024;
+
+uint64_t grain_rows_for(uint64_t cols) {
+  const uint64_t rows = (kGrainWeights / (cols > 0 ? cols : 1) + gemv::kRowAlign - 1) / gemv::kRowAlign;
+  return (rows > 0 ? rows : 1) * gemv::kRowAlign;
+}
 
 void matvec_job(const void* ctx, uint32_t index, uint32_t count) {
   const auto& job = *static_cast<const MatVecJob*>(ctx);
-  for (uint32_t k = 0; k < job.count; ++k) {
+  uint32_t k = 0;
+  job.shares.take(index, count, [&](uint64_t unit) {
+    while (unit >= job.first_unit[k + 1]) ++k;  // a thread's units only ever increase
+
     const ResolvedOp& r = job.ops[k];
-    uint64_t begin = 0, end = 0;
-    split_rows(r.table.rows, gemv::kRowAlign, index, count, &begin, &end);
-    if (begin < end) gemv::matvec_rows(job.session->kernels, r.table, job.inputs[k], job.outputs[k], begin, end);
-  }
+    const uint64_t begin = (unit - job.first_unit[k]) * job.grain_rows[k];
+    const uint64_t end = begin + job.grain_rows[k] < r.table.rows ? begin + job.grain_rows[k] : r.table.rows;
+    gemv::matvec_rows(job.session->kernels, r.table, job.inputs[k], job.outputs[k], begin, end);
+  });
 }
 
 // `x` and `y` (a single op only) replace the op's own input and output: a
@@ -152,7 +167,7 @@ void run_matvecs(rwkv_edge_session* s, const ResolvedOp* ops, uint32_t count, co
                  float* y = nullptr) {
   if (x == nullptr && count == 1 && ops[0].onednn.primitive != nullptr && onednn::run_matvec(s->onednn, ops[0].onednn))
     return;
-  MatVecJob job{s, ops, count, {}, {}};
+  MatVecJob job{s, ops, count, {}, {}, {}, {}, {}};
   uint8_t* scratch = s->input_scratch;
   uint64_t weights = 0;
   for (uint32_t k = 0; k < count; ++k) {
@@ -161,7 +176,10 @@ void run_matvecs(rwkv_edge_session* s, const ResolvedOp* ops, uint32_t count, co
     job.inputs[k] = gemv::prepare_input(s->kernels, m, x != nullptr ? x : ops[k].in[1], scratch);
     scratch += gemv::input_scratch_bytes(m.format, m.cols, m.group);
     weights += m.rows * m.cols;
+    job.grain_rows[k] = grain_rows_for(m.cols);
+    job.first_unit[k + 1] = job.first_unit[k] + (m.rows + job.grain_rows[k] - 1) / job.grain_rows[k];
   }
+  job.shares.reset(job.first_unit[count]);
   if (s->pool.size() > 1 && weights >= kParallelMinWeights)
     s->pool.run(&matvec_job, &job);
   else

@@ -49,4 +49,41 @@ class ThreadPool {
 // shares, each starting on a multiple of `align`.
 void split_rows(uint64_t rows, uint64_t align, uint32_t index, uint32_t count, uint64_t* begin, uint64_t* end);
 
+// A job's work as `units` items [0, units), shared out while the job runs:
+// each thread first takes its equal share of the first three quarters, then
+// items of the last quarter one at a time, whoever is free first. Cores are
+// rarely equal on the machines this runs on (a VM's vCPUs share physical
+// cores with other tenants; phones and Jetsons mix big and small cores), and
+// with equal shares a job ends when the slowest thread's share does. The
+// fixed part keeps the claims, an atomic add each, to a quarter of the items.
+// Lives in the job's context; reset() before every ThreadPool::run.
+class WorkShares {
+ public:
+  WorkShares() = default;
+  WorkShares(const WorkShares&) = delete;
+  WorkShares& operator=(const WorkShares&) = delete;
+
+  void reset(uint64_t units) {
+    units_ = units;
+    fixed_ = units - units / 4;
+    claimed_.store(0, std::memory_order_relaxed);
+  }
+
+  // Calls take(unit) for every item thread `index` of `count` gets; over all
+  // threads of one job, every item exactly once.
+  template <typename Take>
+  void take(uint32_t index, uint32_t count, Take&& take) const {
+    for (uint64_t u = fixed_ * index / count, end = fixed_ * (index + 1) / count; u < end; ++u) take(u);
+    for (;;) {
+      const uint64_t u = fixed_ + claimed_.fetch_add(1, std::memory_order_relaxed);
+      if (u >= units_) return;
+      take(u);
+    }
+  }
+
+ private:
+  uint64_t units_ = 0, fixed_ = 0;
+  alignas(64) mutable std::atomic<uint64_t> claimed_{0};
+};
+
 }  // namespace rwkv_edge

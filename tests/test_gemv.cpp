@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <memory>
 #include <numeric>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "float16.h"
@@ -234,6 +236,59 @@ TEST_CASE("thread pool: every job runs once on every thread, many times over") {
   ThreadPool refused;
   CHECK_FALSE(refused.start(0));
   CHECK_FALSE(refused.start(RWKV_EDGE_MAX_THREADS + 1));
+}
+
+namespace {
+struct SharesProbe {
+  WorkShares shares;
+  std::atomic<uint32_t> taken[4096] = {};
+  std::atomic<uint64_t> by_thread[8] = {};
+};
+}  // namespace
+
+TEST_CASE("work shares: every unit exactly once per job, on any thread count") {
+  for (uint32_t threads : {1u, 2u, 5u}) {
+    ThreadPool pool;
+    REQUIRE(pool.start(threads));
+    for (uint64_t units : {0ull, 1ull, 3ull, 4ull, 7ull, 100ull, 4096ull}) {
+      CAPTURE(threads);
+      CAPTURE(units);
+      auto probe = std::make_unique<SharesProbe>();
+      for (int job = 0; job < 20; ++job) {
+        probe->shares.reset(units);
+        pool.run(
+            [](const void* ctx, uint32_t index, uint32_t count) {
+              auto& p = *const_cast<SharesProbe*>(static_cast<const SharesProbe*>(ctx));
+              p.shares.take(index, count, [&](uint64_t u) { p.taken[u].fetch_add(1); });
+            },
+            probe.get());
+      }
+      bool each_twenty = true;
+      for (uint64_t u = 0; u < units; ++u) each_twenty = each_twenty && probe->taken[u].load() == 20;
+      CHECK(each_twenty);
+      for (uint64_t u = units; u < 4096; ++u) CHECK(probe->taken[u].load() == 0);
+    }
+    pool.stop();
+  }
+}
+
+TEST_CASE("work shares: a thread held up leaves the shared quarter to the others") {
+  ThreadPool pool;
+  REQUIRE(pool.start(2));
+  auto probe = std::make_unique<SharesProbe>();
+  probe->shares.reset(400);  // 150 fixed units each, 100 shared
+  pool.run(
+      [](const void* ctx, uint32_t index, uint32_t count) {
+        auto& p = *const_cast<SharesProbe*>(static_cast<const SharesProbe*>(ctx));
+        p.shares.take(index, count, [&](uint64_t) {
+          if (index == 1 && p.by_thread[1].load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          p.by_thread[index].fetch_add(1);
+        });
+      },
+      probe.get());
+  CHECK(probe->by_thread[0].load() + probe->by_thread[1].load() == 400);
+  CHECK(probe->by_thread[0].load() > 200);  // more than an equal share
+  pool.stop();
 }
 
 TEST_CASE("sessions: every path and thread count gives the scalar logits (float32 bit for bit)") {
