@@ -62,6 +62,10 @@ void quantize_input_ref(const float* x, uint64_t cols, uint32_t group, uint8_t* 
       pair[(i & 1) * 32 + i / 2] = static_cast<int8_t>(r >= 127.0f ? 127.0f : r <= -127.0f ? -127.0f : r == r ? r : 0.0f);
     }
   }
+  input_group_sums(x, cols, group, sum);
+}
+
+void input_group_sums(const float* x, uint64_t cols, uint32_t group, float* sum) {
   for (uint64_t g = 0; g < cols / group; ++g) {
     float s = 0.0f;
     for (uint64_t i = 0; i < group; ++i) s += x[g * group + i];
@@ -73,7 +77,7 @@ Input prepare_input(cpu::KernelPath path, const ref::WeightMatrix& m, const floa
   Input in;
   in.x = x;
   if (quantizes_input(path, m) && scratch != nullptr) {
-    quantize_input_ref(x, m.cols, m.group, scratch);
+    avx2::quantize_input(x, m.cols, m.group, scratch);
     in.quantized = scratch;
   }
   return in;

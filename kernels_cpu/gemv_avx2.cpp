@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "float16.h"
 
@@ -37,6 +38,13 @@ RWKV_EDGE_AVX2 inline float horizontal_sum(__m256 v) {
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
+}
+
+RWKV_EDGE_AVX2 inline float horizontal_max(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
 }
 
 // t[k] lane j <- t[j] lane k.
@@ -282,12 +290,61 @@ bool matvec_rows(const ref::WeightMatrix& m, const Input& in, float* y, uint64_t
   return false;
 }
 
+RWKV_EDGE_AVX2 void quantize_input(const float* x, uint64_t cols, uint32_t group, uint8_t* scratch) {
+  const QuantizedInputLayout l = quantized_input_layout(cols, group);
+  std::memset(scratch, 0, l.bytes);
+  auto* q = reinterpret_cast<int8_t*>(scratch);
+  auto* scale = reinterpret_cast<float*>(scratch + l.scale_offset);
+  const __m256 sign = _mm256_set1_ps(-0.0f), inf = _mm256_set1_ps(std::numeric_limits<float>::infinity());
+  const __m256 hi = _mm256_set1_ps(127.0f), lo = _mm256_set1_ps(-127.0f);
+  // Bytes back into value order after the two packs, then each 16-value lane
+  // split into its even values and its odd ones, then evens before odds.
+  const __m256i pack_order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  const __m256i even_odd = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15,  //
+                                            0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+  for (uint64_t k = 0; k < l.chunks; ++k) {
+    const float* v = x + 32 * k;
+    __m256 vals[4], amax = _mm256_setzero_ps();
+    int finite = 0xFF;
+    for (int i = 0; i < 4; ++i) {
+      vals[i] = _mm256_loadu_ps(v + 8 * i);
+      const __m256 a = _mm256_andnot_ps(sign, vals[i]);
+      finite &= _mm256_movemask_ps(_mm256_cmp_ps(a, inf, _CMP_LT_OQ));  // NaN compares false
+      amax = _mm256_max_ps(amax, a);
+    }
+    // The reference's scalar rules exactly (gemv.cpp): NaN scale and zero
+    // levels for a chunk with a NaN or Inf, and an inverse of 0 for d = 0.
+    const float d = finite == 0xFF ? horizontal_max(amax) / 127.0f : std::numeric_limits<float>::quiet_NaN();
+    scale[k] = d;
+    if (finite != 0xFF) continue;
+    const __m256 inverse = _mm256_set1_ps(d > 0.0f ? 1.0f / d : 0.0f);
+    __m256i levels[4];
+    for (int i = 0; i < 4; ++i) {
+      // nearbyint: the current rounding mode; NaN (0 x Inf) to 0, then the clamp.
+      __m256 r = _mm256_round_ps(_mm256_mul_ps(vals[i], inverse), _MM_FROUND_CUR_DIRECTION | _MM_FROUND_NO_EXC);
+      r = _mm256_and_ps(r, _mm256_cmp_ps(r, r, _CMP_ORD_Q));
+      levels[i] = _mm256_cvtps_epi32(_mm256_max_ps(_mm256_min_ps(r, hi), lo));
+    }
+    const __m256i bytes = _mm256_permutevar8x32_epi32(
+        _mm256_packs_epi16(_mm256_packs_epi32(levels[0], levels[1]), _mm256_packs_epi32(levels[2], levels[3])),
+        pack_order);
+    const __m256i split = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(bytes, even_odd), 0xD8);
+    int8_t* pair = q + k / 2 * 64 + (k & 1) * 16;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(pair), _mm256_castsi256_si128(split));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(pair + 32), _mm256_extracti128_si256(split, 1));
+  }
+  input_group_sums(x, cols, group, reinterpret_cast<float*>(scratch + l.sum_offset));
+}
+
 }  // namespace rwkv_edge::gemv::avx2
 
 #else  // not x86-64: the path does not exist here
 
 namespace rwkv_edge::gemv::avx2 {
 bool matvec_rows(const ref::WeightMatrix&, const Input&, float*, uint64_t, uint64_t) { return false; }
+void quantize_input(const float* x, uint64_t cols, uint32_t group, uint8_t* scratch) {
+  quantize_input_ref(x, cols, group, scratch);
+}
 }  // namespace rwkv_edge::gemv::avx2
 
 #endif

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -199,6 +200,40 @@ TEST_CASE("int4 mat-vecs: NaN or Inf inputs give non-finite rows, not an undefin
                       rows);
     for (const float v : y) CHECK(std::isfinite(v));
   }
+}
+
+TEST_CASE("int4 input quantization: the AVX2 version writes the reference's bytes") {
+  if (!cpu::supports(KernelPath::Avx2, cpu::features())) {
+    MESSAGE("SKIPPED: this CPU has no AVX2; the AVX2 input quantization was not run");
+    return;
+  }
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const float tiny = std::numeric_limits<float>::denorm_min();
+  for (uint32_t group : {32u, 64u, 128u})
+    for (uint64_t cols : {32ull, 96ull, 128ull, 288ull, 1000ull, 3072ull}) {
+      if (cols < group) continue;
+      CAPTURE(group);
+      CAPTURE(cols);
+      const uint64_t bytes = gemv::quantized_input_layout(cols, group).bytes;
+      for (int variant = 0; variant < 6; ++variant) {
+        CAPTURE(variant);
+        std::vector<float> x(cols);
+        for (float& v : x) v = normal(rng) * (variant == 1 ? 1e4f : 1.0f);
+        if (variant == 2) x[cols / 2] = nan;                        // one chunk non-finite
+        if (variant == 3) x[0] = -inf;
+        if (variant == 4) std::fill(x.begin(), x.begin() + 32, 0.0f);  // d = 0
+        if (variant == 5)  // subnormal amax: an infinite inverse, 0 x Inf = NaN levels
+          for (uint64_t i = 0; i < 32; ++i) x[i] = (i % 3 == 0 ? -tiny : 0.0f);
+        for (float& v : x)  // exact halves: the rounding mode decides them
+          if (variant == 0 && std::fabs(v) > 2.0f) v = std::copysign(2.5f, v);
+        std::vector<uint8_t> want(bytes, 0xAA), got(bytes, 0x55);
+        gemv::quantize_input_ref(x.data(), cols, group, want.data());
+        gemv::avx2::quantize_input(x.data(), cols, group, got.data());
+        CHECK(std::memcmp(want.data(), got.data(), bytes) == 0);
+      }
+    }
 }
 
 TEST_CASE("row split: every row once, shares start on the alignment") {
