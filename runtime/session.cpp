@@ -99,6 +99,7 @@ struct WkvJob {
   float* out;
   uint64_t out_stride;
   uint64_t rows;
+  WorkShares shares;  // a unit per head
 };
 
 void wkv_heads(const WkvJob& job, uint64_t first, uint64_t count) {
@@ -119,9 +120,7 @@ void wkv_heads(const WkvJob& job, uint64_t first, uint64_t count) {
 
 void wkv_job(const void* ctx, uint32_t index, uint32_t count) {
   const auto& job = *static_cast<const WkvJob*>(ctx);
-  uint64_t begin = 0, end = 0;
-  split_rows(static_cast<uint64_t>(job.op->iparam), 1, index, count, &begin, &end);
-  if (begin < end) wkv_heads(job, begin, end - begin);
+  job.shares.take(index, count, [&](uint64_t head) { wkv_heads(job, head, 1); });
 }
 
 // One mat-vec, or a batch of them that read none of each other's outputs
@@ -250,7 +249,8 @@ void run_row_op(const ResolvedOp& r, const float* const* in, float* const* out, 
 // shape: 48K per layer), too much to leave on one thread while the others wait.
 void run_wkv_rows(rwkv_edge_session* s, const ResolvedOp& r, const float* const* in, const uint64_t* in_stride,
                   float* out, uint64_t out_stride, uint64_t rows) {
-  const WkvJob job{s->kernels, &r, in, in_stride, out, out_stride, rows};
+  WkvJob job{s->kernels, &r, in, in_stride, out, out_stride, rows, {}};
+  job.shares.reset(static_cast<uint64_t>(r.iparam));
   if (s->pool.size() > 1 && r.iparam > 1)
     s->pool.run(&wkv_job, &job);
   else
