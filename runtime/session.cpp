@@ -151,7 +151,6 @@ void matvec_job(const void* ctx, uint32_t index, uint32_t count) {
   uint32_t k = 0;
   job.shares.take(index, count, [&](uint64_t unit) {
     while (unit >= job.first_unit[k + 1]) ++k;  // a thread's units only ever increase
-
     const ResolvedOp& r = job.ops[k];
     const uint64_t begin = (unit - job.first_unit[k]) * job.grain_rows[k];
     const uint64_t end = begin + job.grain_rows[k] < r.table.rows ? begin + job.grain_rows[k] : r.table.rows;

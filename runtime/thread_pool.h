@@ -70,12 +70,14 @@ class WorkShares {
   }
 
   // Calls take(unit) for every item thread `index` of `count` gets; over all
-  // threads of one job, every item exactly once.
+  // threads of one job, every item exactly once. A lone thread takes them all
+  // in order, without claims.
   template <typename Take>
   void take(uint32_t index, uint32_t count, Take&& take) const {
-    for (uint64_t u = fixed_ * index / count, end = fixed_ * (index + 1) / count; u < end; ++u) take(u);
+    const uint64_t fixed = count == 1 ? units_ : fixed_;
+    for (uint64_t u = fixed * index / count, end = fixed * (index + 1) / count; u < end; ++u) take(u);
     for (;;) {
-      const uint64_t u = fixed_ + claimed_.fetch_add(1, std::memory_order_relaxed);
+      const uint64_t u = fixed + claimed_.fetch_add(1, std::memory_order_relaxed);
       if (u >= units_) return;
       take(u);
     }
