@@ -12,6 +12,7 @@
 #include <cstring>
 #include <limits>
 
+#include "avx2_transpose.h"
 #include "float16.h"
 
 #define RWKV_EDGE_AVX2 __attribute__((target("avx2,fma,f16c")))
@@ -47,26 +48,6 @@ RWKV_EDGE_AVX2 inline float horizontal_max(__m256 v) {
   return _mm_cvtss_f32(m);
 }
 
-// t[k] lane j <- t[j] lane k.
-RWKV_EDGE_AVX2 inline void transpose8(__m256 t[8]) {
-  const __m256 a0 = _mm256_unpacklo_ps(t[0], t[1]), a1 = _mm256_unpackhi_ps(t[0], t[1]);
-  const __m256 a2 = _mm256_unpacklo_ps(t[2], t[3]), a3 = _mm256_unpackhi_ps(t[2], t[3]);
-  const __m256 a4 = _mm256_unpacklo_ps(t[4], t[5]), a5 = _mm256_unpackhi_ps(t[4], t[5]);
-  const __m256 a6 = _mm256_unpacklo_ps(t[6], t[7]), a7 = _mm256_unpackhi_ps(t[6], t[7]);
-  const __m256 b0 = _mm256_shuffle_ps(a0, a2, 0x44), b1 = _mm256_shuffle_ps(a0, a2, 0xEE);
-  const __m256 b2 = _mm256_shuffle_ps(a1, a3, 0x44), b3 = _mm256_shuffle_ps(a1, a3, 0xEE);
-  const __m256 b4 = _mm256_shuffle_ps(a4, a6, 0x44), b5 = _mm256_shuffle_ps(a4, a6, 0xEE);
-  const __m256 b6 = _mm256_shuffle_ps(a5, a7, 0x44), b7 = _mm256_shuffle_ps(a5, a7, 0xEE);
-  t[0] = _mm256_permute2f128_ps(b0, b4, 0x20);
-  t[1] = _mm256_permute2f128_ps(b1, b5, 0x20);
-  t[2] = _mm256_permute2f128_ps(b2, b6, 0x20);
-  t[3] = _mm256_permute2f128_ps(b3, b7, 0x20);
-  t[4] = _mm256_permute2f128_ps(b0, b4, 0x31);
-  t[5] = _mm256_permute2f128_ps(b1, b5, 0x31);
-  t[6] = _mm256_permute2f128_ps(b2, b6, 0x31);
-  t[7] = _mm256_permute2f128_ps(b3, b7, 0x31);
-}
-
 // Float32, bit-exact with ref::matvec: lane j of an accumulator is row j, so
 // each row still adds x[c] * w[c] for c = 0, 1, 2, ... with the product and
 // the sum rounded separately. Blocks hold 8 * kBlocks rows; kBlocks = 2 gives
@@ -82,7 +63,7 @@ RWKV_EDGE_AVX2 void f32_row_blocks(const float* W, uint64_t cols, const float* x
     __m256 t[kBlocks][8];
     for (int b = 0; b < kBlocks; ++b) {
       for (int j = 0; j < 8; ++j) t[b][j] = _mm256_loadu_ps(W + (r + 8 * b + j) * cols + c);
-      transpose8(t[b]);
+      rwkv_edge::avx2::transpose8(t[b]);
     }
     for (int k = 0; k < 8; ++k) {
       const __m256 xk = _mm256_broadcast_ss(x + c + k);

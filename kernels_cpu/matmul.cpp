@@ -4,7 +4,7 @@
 
 namespace rwkv_edge::matmul {
 
-void pack_input(const float* x, uint64_t tokens, uint64_t cols, float* xt) {
+void pack_input_portable(const float* x, uint64_t tokens, uint64_t cols, float* xt) {
   for (uint64_t t0 = 0; t0 < tokens; t0 += kTokenBlock) {
     float* block = xt + t0 * cols;
     const uint64_t nt = tokens - t0 < kTokenBlock ? tokens - t0 : kTokenBlock;
@@ -47,6 +47,13 @@ void matmul_rows_portable(const ref::WeightMatrix& m, const float* xt, uint64_t 
       }
     }
   }
+}
+
+void pack_input(cpu::KernelPath path, const float* x, uint64_t tokens, uint64_t cols, float* xt) {
+  if (path == cpu::KernelPath::Avx2)
+    avx2::pack_input(x, tokens, cols, xt);
+  else
+    pack_input_portable(x, tokens, cols, xt);
 }
 
 void matmul_rows(cpu::KernelPath path, const ref::WeightMatrix& m, const float* xt, uint64_t tokens, float* y,

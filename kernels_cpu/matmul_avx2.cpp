@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "avx2_transpose.h"
 #include "float16.h"
 
 #define RWKV_EDGE_AVX2 __attribute__((target("avx2,fma,f16c")))
@@ -136,6 +137,25 @@ RWKV_EDGE_AVX2 void matmul(const ref::WeightMatrix& m, const float* xt, uint64_t
 
 }  // namespace
 
+RWKV_EDGE_AVX2 void pack_input(const float* x, uint64_t tokens, uint64_t cols, float* xt) {
+  const uint64_t whole_blocks = tokens / kT, whole_cols = cols / 8 * 8;
+  for (uint64_t b = 0; b < whole_blocks; ++b) {
+    const float* rows = x + b * kT * cols;
+    float* block = xt + b * kT * cols;
+    for (uint64_t c = 0; c < whole_cols; c += 8)
+      for (uint64_t half = 0; half < 2; ++half) {  // tokens 8 * half .. 8 * half + 7 of the block
+        __m256 t[8];
+        for (uint64_t i = 0; i < 8; ++i) t[i] = _mm256_loadu_ps(rows + (8 * half + i) * cols + c);
+        rwkv_edge::avx2::transpose8(t);
+        for (uint64_t k = 0; k < 8; ++k) _mm256_storeu_ps(block + (c + k) * kT + 8 * half, t[k]);
+      }
+    for (uint64_t c = whole_cols; c < cols; ++c)
+      for (uint64_t t = 0; t < kT; ++t) block[c * kT + t] = rows[t * cols + c];
+  }
+  if (whole_blocks * kT < tokens)  // a last, partial block and its zero padding
+    pack_input_portable(x + whole_blocks * kT * cols, tokens - whole_blocks * kT, cols, xt + whole_blocks * kT * cols);
+}
+
 bool matmul_rows(const ref::WeightMatrix& m, const float* xt, uint64_t tokens, float* y, uint64_t row_begin,
                  uint64_t row_end) {
   if (m.format == quant::Format::F32)
@@ -151,6 +171,7 @@ bool matmul_rows(const ref::WeightMatrix& m, const float* xt, uint64_t tokens, f
 
 namespace rwkv_edge::matmul::avx2 {
 bool matmul_rows(const ref::WeightMatrix&, const float*, uint64_t, float*, uint64_t, uint64_t) { return false; }
+void pack_input(const float* x, uint64_t tokens, uint64_t cols, float* xt) { pack_input_portable(x, tokens, cols, xt); }
 }  // namespace rwkv_edge::matmul::avx2
 
 #endif

@@ -61,7 +61,7 @@ void matmul_job(const void* ctx, uint32_t index, uint32_t count) {
 }
 
 void run_matmul(rwkv_edge_session* s, const ResolvedOp& r, uint64_t rows) {
-  matmul::pack_input(r.seq_in[1], rows, r.cols, s->sequence_scratch);
+  matmul::pack_input(s->kernels, r.seq_in[1], rows, r.cols, s->sequence_scratch);
   MatmulJob job{s, &r, s->sequence_scratch, rows, {}};
   job.shares.reset((r.table.rows + kGrainRows - 1) / kGrainRows);
   if (s->pool.size() > 1)

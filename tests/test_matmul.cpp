@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "matmul.h"
@@ -43,7 +44,7 @@ TEST_CASE("matrix products equal a mat-vec per token on odd shapes, token counts
         std::vector<float> expected(tokens * s.rows);
         ref::matmul_weights_rows(m, x.data(), tokens, expected.data(), 0, s.rows);
         std::vector<float> xt(matmul::packed_input_floats(tokens, s.cols), -1.0f);
-        matmul::pack_input(x.data(), tokens, s.cols, xt.data());
+        matmul::pack_input_portable(x.data(), tokens, s.cols, xt.data());
 
         // The portable kernel in three row ranges; a sentinel past the end stays.
         std::vector<float> portable(tokens * s.rows + 1, -7.0f);
@@ -75,6 +76,26 @@ TEST_CASE("matrix products equal a mat-vec per token on odd shapes, token counts
       }
 }
 
+TEST_CASE("AVX2 input packing writes the portable packing's bytes, padding included") {
+  if (!cpu::supports(cpu::KernelPath::Avx2, cpu::features())) {
+    MESSAGE("skipped: the AVX2 packing needs an AVX2 CPU");
+    return;
+  }
+  for (uint64_t tokens : {1, 7, 15, 16, 17, 32, 33, 64})
+    for (uint64_t cols : {1, 7, 8, 9, 24, 100, 768}) {
+      CAPTURE(tokens);
+      CAPTURE(cols);
+      const std::vector<float> x = test::random_normal(tokens * cols, static_cast<uint32_t>(tokens * 131 + cols), 1.0f);
+      const uint64_t n = matmul::packed_input_floats(tokens, cols);
+      std::vector<float> portable(n + 1, -1.0f), simd(n + 1, -2.0f);
+      portable[n] = simd[n] = -7.0f;
+      matmul::pack_input_portable(x.data(), tokens, cols, portable.data());
+      matmul::pack_input(cpu::KernelPath::Avx2, x.data(), tokens, cols, simd.data());
+      CHECK(std::memcmp(portable.data(), simd.data(), (n + 1) * sizeof(float)) == 0);
+      CHECK(simd[n] == -7.0f);
+    }
+}
+
 TEST_CASE("the product's tolerance is tight enough to catch a wrong weight") {
   const uint64_t rows = 8, cols = 300, tokens = 3;
   std::vector<float> w = test::random_normal(rows * cols, 5, 1.0f);
@@ -83,7 +104,7 @@ TEST_CASE("the product's tolerance is tight enough to catch a wrong weight") {
   w[2 * cols + 17] += 0.01f;
   const planner::QuantizedMatrix bad = planner::quantize_matrix(w.data(), rows, cols, Format::F32, 0);
   std::vector<float> xt(matmul::packed_input_floats(tokens, cols));
-  matmul::pack_input(x.data(), tokens, cols, xt.data());
+  matmul::pack_input_portable(x.data(), tokens, cols, xt.data());
   std::vector<float> a(tokens * rows), b(tokens * rows);
   matmul::matmul_rows_portable({Format::F32, good.bytes.data(), rows, cols, 0}, xt.data(), tokens, a.data(), 0, rows);
   matmul::matmul_rows_portable({Format::F32, bad.bytes.data(), rows, cols, 0}, xt.data(), tokens, b.data(), 0, rows);
