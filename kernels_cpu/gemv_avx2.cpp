@@ -188,6 +188,15 @@ struct I4Rows {
   uint64_t row_bytes;
 };
 
+// The integer sums of one 32-byte load of nibbles (two chunks) with x's even
+// and odd values: lanes 0-3 hold the first chunk's partial sums, 4-7 the second's.
+RWKV_EDGE_AVX2 inline __m256 i4_pair_sums(__m256i w, __m256i x_even, __m256i x_odd) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  const __m256i lo = _mm256_and_si256(w, low4), hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
+  const __m256i pairs16 = _mm256_add_epi16(_mm256_maddubs_epi16(lo, x_even), _mm256_maddubs_epi16(hi, x_odd));
+  return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs16, _mm256_set1_epi16(1)));
+}
+
 // The group (of its superblock) each chunk k of an octet (8 chunks) belongs to,
 // in the order the pair loop wants the chunk scales: k = 0, 2, 4, 6, 1, 3, 5, 7,
 // so that chunks 2p and 2p + 1 sit at place p of the low and high halves, where
@@ -205,7 +214,6 @@ template <int kRows>
 RWKV_EDGE_AVX2 inline void i4_whole_superblock(const I4Rows& rows, const I4Shape& s, uint64_t first,
                                                __m256 (&acc)[kRows], __m256 (&min_acc)[kRows]) {
   const uint64_t offset = first * s.group_bytes, chunk0 = first * s.chunks_per_group;
-  const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   const __m256 group_sums = _mm256_load_ps(s.xsum + first);
   __m256 scales[kRows];
   for (int j = 0; j < kRows; ++j) {
@@ -229,9 +237,7 @@ RWKV_EDGE_AVX2 inline void i4_whole_superblock(const I4Rows& rows, const I4Shape
       for (int j = 0; j < kRows; ++j) {
         const __m256i w = _mm256_loadu_si256(
             reinterpret_cast<const __m256i*>(rows.row0 + j * rows.row_bytes + nibbles + 32 * p));
-        const __m256i lo = _mm256_and_si256(w, low4), hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
-        const __m256i pairs16 = _mm256_add_epi16(_mm256_maddubs_epi16(lo, x_even), _mm256_maddubs_epi16(hi, x_odd));
-        const __m256 sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs16, ones));
+        const __m256 sums = i4_pair_sums(w, x_even, x_odd);
         acc[j] = _mm256_fmadd_ps(sums, _mm256_permutevar_ps(chunk_scale[j], place), acc[j]);
       }
     }
@@ -246,7 +252,6 @@ RWKV_EDGE_AVX2 void i4_last_superblock(const I4Rows& rows, const I4Shape& s, uin
                                        __m256 (&min_acc)[kRows]) {
   const uint64_t chunks_per_group = s.chunks_per_group;
   const __m256i chunk_to_group_shift = _mm256_set1_epi32(chunks_per_group == 1 ? 0 : chunks_per_group == 2 ? 1 : 2);
-  const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const uint64_t stored = std::min<uint64_t>(quant::kI4SuperGroups, s.groups - first);
   const uint64_t whole = std::min<uint64_t>(quant::kI4SuperGroups, s.full_groups - first);
@@ -276,9 +281,7 @@ RWKV_EDGE_AVX2 void i4_last_superblock(const I4Rows& rows, const I4Shape& s, uin
         const uint8_t* nib = rows.row0 + j * rows.row_bytes + offset + 4 * stored + 16 * chunk;
         const __m256i w = pair ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(nib))
                                : _mm256_set_m128i(_mm_setzero_si128(), _mm_loadu_si128(reinterpret_cast<const __m128i*>(nib)));
-        const __m256i lo = _mm256_and_si256(w, low4), hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
-        const __m256i pairs16 = _mm256_add_epi16(_mm256_maddubs_epi16(lo, x_even), _mm256_maddubs_epi16(hi, x_odd));
-        const __m256 sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs16, ones));
+        const __m256 sums = i4_pair_sums(w, x_even, x_odd);
         acc[j] = _mm256_fmadd_ps(sums, _mm256_permutevar8x32_ps(chunk_scale[j], lanes), acc[j]);
       }
     }
