@@ -9,9 +9,7 @@
 #include "reference_ops.h"
 #include "wkv.h"
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
+#include <omp.h>  // the OpenMP runtime oneDNN threads on (libgomp, see CMakeLists.txt)
 
 namespace rwkv_edge {
 namespace {
@@ -423,9 +421,7 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
         b.init_tensor() >= 0 ? weight_ptr(vm, static_cast<uint32_t>(b.init_tensor())) : nullptr, false, i};
   }
 
-#if defined(_OPENMP)
   if (opts.n_threads > 0) omp_set_num_threads(static_cast<int>(opts.n_threads));
-#endif
   if (opts.use_onednn) {
     if (!onednn::create_context(&s->onednn))
       return make_status(RWKV_EDGE_BACKEND_ERROR, "oneDNN could not create a CPU engine");

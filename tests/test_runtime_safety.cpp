@@ -1,12 +1,16 @@
 // Bad input at the runtime boundary: small or misaligned arenas, truncated and
 // bit-flipped model files, out-of-range tokens, state buffers of the wrong size.
 #include <doctest/doctest.h>
+#include <link.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <cstring>
 #include <random>
+#include <set>
+#include <string>
 
 #include "importers.h"
 #include "matmul.h"
@@ -254,4 +258,46 @@ TEST_CASE("crafted sequence plans are refused: rows outside the area, aliasing, 
     CHECK(st.code == RWKV_EDGE_BAD_MODEL);
     CHECK_MESSAGE(std::string(st.message).find(needle) != std::string::npos, st.message);
   }
+}
+
+namespace {
+
+// The OpenMP runtimes loaded in this process, by file name.
+std::set<std::string> loaded_openmp_runtimes() {
+  std::set<std::string> found;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* out) {
+        const std::string path = info->dlpi_name ? info->dlpi_name : "";
+        const std::string name = path.substr(path.find_last_of('/') + 1);
+        for (const char* runtime : {"libgomp.so", "libomp.so", "libiomp5.so"})
+          if (name.rfind(runtime, 0) == 0) static_cast<std::set<std::string>*>(out)->insert(runtime);
+        return 0;
+      },
+      &found);
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("one OpenMP runtime in the process, the one oneDNN threads on, sized by n_threads") {
+  // oneDNN's products run with the session's thread count only if the runtime
+  // sets it in the OpenMP runtime oneDNN itself uses; a second runtime (clang's
+  // libomp beside Debian oneDNN's libgomp) would take the setting and ignore it.
+  const ModelBytes& m = mini_model();
+  ArenaBuffer arena(MiniSession::arena_bytes());
+  for (const uint32_t threads : {1u, 2u}) {
+    rwkv_edge_options opts;
+    rwkv_edge_default_options(&opts);
+    opts.n_threads = threads;
+    opts.use_onednn = 1;
+    rwkv_edge_session* s = nullptr;
+    REQUIRE(rwkv_edge_init(m.data(), m.size, arena.ptr, arena.size, &opts, &s).code == RWKV_EDGE_OK);
+    const uint32_t prompt[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+    const float* logits = nullptr;
+    CHECK(rwkv_edge_prefill(s, prompt, 11, &logits).code == RWKV_EDGE_OK);
+    CHECK(omp_get_max_threads() == static_cast<int>(threads));
+    rwkv_edge_release(s);
+  }
+  const std::set<std::string> runtimes = loaded_openmp_runtimes();
+  CHECK_MESSAGE(runtimes == std::set<std::string>{"libgomp.so"}, "OpenMP runtimes loaded: ", runtimes.size());
 }
