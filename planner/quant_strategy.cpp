@@ -118,7 +118,7 @@ std::vector<WeightChoice> layer_choices(const std::vector<StrategySegment>& segm
 
 std::vector<TableChoice> table_choices(const Graph& g, const QuantStrategy& strategy, uint32_t n_layer) {
   std::vector<TableChoice> out;
-  if (strategy.segments.empty() && !strategy.emb && !strategy.head) return out;
+  if (strategy.segments.empty() && !strategy.emb && !strategy.head && !strategy.lora) return out;
   const std::vector<WeightChoice> layers =
       strategy.segments.empty() ? std::vector<WeightChoice>(n_layer) : layer_choices(strategy.segments, n_layer);
   const WeightChoice last = layers.empty() ? WeightChoice{} : layers.back();
@@ -134,12 +134,24 @@ std::vector<TableChoice> table_choices(const Graph& g, const QuantStrategy& stra
     if (w.shape.size() != 2) continue;
     if (!w.name.ends_with(".weight")) {
       // Low-rank factors (v6/v7 LoRA): float32 in float32 and official-int8
-      // layers; once the layer is quantized, half precision, which halves the ~13% of a
-      // quantized 0.1B step's bytes they are (rwkv.cpp stores them so too).
+      // layers (as the official package); half precision in fp16, bf16 and
+      // int8 layers; int8 in int4 layers, where fp16 factors were 11% of a
+      // 0.4B step's bytes. int8 factors moved bits per byte by under 0.005% on
+      // tiny-6v0 and 7v0 but raised the random v6 checkpoint's logit error
+      // 1.7x in int8 plans, so only the size-first int4 plans take them
+      // (docs/quantization.md). int4 only on request (--lora): it tripled the
+      // random v6 checkpoint's logit error in int8 plans, and the factors
+      // feed the decay's exponentials, so an error there compounds in the state.
+      if (strategy.lora) {
+        out.push_back({index, *strategy.lora});
+        continue;
+      }
       const int64_t layer = block_index(w.name);
       const Format f = layer >= 0 && layer < static_cast<int64_t>(n_layer) ? layers[static_cast<size_t>(layer)].format
                                                                             : Format::F32;
-      if (f != Format::F32 && f != Format::U8MinMax)  // the official int8 keeps them float32
+      if (f == Format::I4)
+        out.push_back({index, WeightChoice{Format::I8, 0}});
+      else if (f != Format::F32 && f != Format::U8MinMax)
         out.push_back({index, WeightChoice{Format::F16, 0}});
       continue;
     }

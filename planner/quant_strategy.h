@@ -41,6 +41,9 @@ struct QuantStrategy {
   // int8: on tiny-5v2 an int4 head cost a third of int4's loss and an int4
   // embedding another 0.4% bits/byte, for 2% of the weights each.
   std::optional<WeightChoice> emb, head;
+  // The low-rank (LoRA) factors of v6/v7, every layer. Default: float32 in
+  // float32 and int8-minmax layers, int8 in int4 layers, fp16 in the others.
+  std::optional<WeightChoice> lora;
   std::optional<double> int4_max_error;  // default: by kind of error, above
 };
 
@@ -72,10 +75,9 @@ struct TableChoice {
 };
 
 // The format the strategy asks for, for every mat-vec and embedding table of
-// g. Low-rank (LoRA) matrices follow their layer as fp16 when it is neither
-// float32 nor int8-minmax (the official package keeps them float32; fp16 costs < 0.01% bits
-// per byte on tiny-rwkv-6v0 and 7v0); vectors are not listed and stay
-// float32. Throws on a strategy that does not fit the model.
+// g. Low-rank (LoRA) matrices take strategy.lora when given, else follow
+// their layer (QuantStrategy::lora); vectors are not listed and stay float32.
+// Throws on a strategy that does not fit the model.
 std::vector<TableChoice> table_choices(const Graph& g, const QuantStrategy& strategy, uint32_t n_layer);
 
 // int4 and int8 are quantized with GPTQ when calibration data exists; the

@@ -83,6 +83,17 @@ TEST_CASE("plan --strategy: per-matrix table, JSON report, inspect shows the sto
     CHECK(t["stored"] == "int8");
     CHECK(t["relative_rms_error"].get<double>() < 0.01);
   }
+  // --lora: the v6 low-rank factors take the type asked for, whatever the layers are.
+  r = run("plan " + data_path("mini-v6.pth") + " -o " + model + " --quant int4 --lora fp16 --json");
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  int low_rank = 0;
+  const auto lora_plan = nlohmann::json::parse(r.out);
+  for (const auto& t : lora_plan["quantized"]) {
+    if (t["name"].get<std::string>().ends_with(".weight")) continue;
+    CHECK(t["stored"] == "fp16");
+    ++low_rank;
+  }
+  CHECK(low_rank > 0);
   r = run("plan " + data_path("mini-v5.2.pth") + " -o " + model + " --quant int4 --calibration /etc/hostname");
   CHECK(r.status != 0);
   CHECK(r.out.find("--calibration needs a vocabulary") != std::string::npos);
@@ -165,6 +176,8 @@ TEST_CASE("bad input: one clear line, non-zero exit, nothing left behind") {
       {"plan " + data_path("mini-v4.pth") + " -o /tmp/rwkv-edge-cli-none.rwkv --quant int8 --strategy int8",
        "not both"},
       {"plan " + data_path("mini-v4.pth") + " -o /tmp/rwkv-edge-cli-none.rwkv --head int9", "unknown weight type"},
+      {"plan " + data_path("mini-v6.pth") + " -o /tmp/rwkv-edge-cli-none.rwkv --quant int4 --lora fp8",
+       "unknown weight type 'fp8'"},
       {"frobnicate", "unknown command"},
   };
   for (const auto& [args_text, needle] : cases) {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <random>
 
 #include "cpu_features.h"
@@ -281,6 +282,41 @@ TEST_CASE("strategies: parsed, mapped to layers, and refused with a reason") {
   CHECK(error_of([] { parse_strategy("int8 *3+"); }).find("streaming") != std::string::npos);
   CHECK(error_of([] { parse_strategy("int8 *3 extra"); }).find("more than") != std::string::npos);
   CHECK(error_of([] { parse_weight_choice("fp8"); }).find("unknown weight type 'fp8'") != std::string::npos);
+}
+
+TEST_CASE("low-rank factors: int8 in int4 layers, fp16 in other quantized ones, float32 as the official package") {
+  // What each layer type gives its v6/v7 LoRA factors by default (docs/quantization.md), and
+  // --lora overriding it; the override also quantizes the factors of float32 plans.
+  struct Case {
+    const char* quant;
+    const char* lora;            // the override, or nullptr
+    std::optional<Format> want;  // none: not listed, so float32
+  };
+  const Case cases[] = {{"int4", nullptr, Format::I8},       {"int8", nullptr, Format::F16},
+                        {"fp16", nullptr, Format::F16},      {"bf16", nullptr, Format::F16},
+                        {"fp32", nullptr, std::nullopt},     {"int8-minmax", nullptr, std::nullopt},
+                        {"int4", "fp16", Format::F16},       {"int8", "int4", Format::I4},
+                        {"fp32", "int8", Format::I8}};
+  for (const char* v : {"v6", "v7"}) {
+    const std::string path = data_path(std::string("mini-") + v + ".pth");
+    const auto reference = run_logits(plan_to_bytes(path), parse_tokens(mini_tokens()), false);
+    for (const Case& c : cases) {
+      PlanOptions o = quant_options(c.quant);
+      if (c.lora) o.quant.lora = parse_weight_choice(c.lora);
+      PlanReport report;
+      const ModelBytes m = plan_to_bytes(path, o, &report);
+      int low_rank = 0;
+      for (const TensorQuantReport& t : report.quantized) {
+        if (t.name.ends_with(".weight")) continue;
+        ++low_rank;
+        CHECK_MESSAGE(c.want.has_value(), v << " " << c.quant << ": " << t.name);
+        if (c.want) CHECK_MESSAGE(t.stored.format == *c.want, v << " " << c.quant << ": " << t.name);
+      }
+      CHECK_MESSAGE((low_rank > 0) == c.want.has_value(), v << " " << c.quant);
+      // Any choice still runs and stays near float32 (the int4 bound of the test below).
+      CHECK(max_abs_diff(run_logits(m, parse_tokens(mini_tokens()), false), reference) <= 5.5f);
+    }
+  }
 }
 
 TEST_CASE("int4 tables whose error is over the limit are stored as int8") {

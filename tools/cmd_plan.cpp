@@ -17,6 +17,7 @@ planner::QuantStrategy parse_quant_options(const Args& a) {
   if (a.has("--strategy")) q.segments = planner::parse_strategy(a.get("--strategy"));
   if (a.has("--emb")) q.emb = planner::parse_weight_choice(a.get("--emb"));
   if (a.has("--head")) q.head = planner::parse_weight_choice(a.get("--head"));
+  if (a.has("--lora")) q.lora = planner::parse_weight_choice(a.get("--lora"));
   if (a.has("--int4-max-error")) {
     q.int4_max_error = parse_float(a.get("--int4-max-error"), "--int4-max-error");
     if (!(*q.int4_max_error > 0.0)) throw UsageError("--int4-max-error must be a positive number");
@@ -58,7 +59,7 @@ void print_quant_table(const std::vector<planner::TensorQuantReport>& tensors) {
 
 int cmd_plan(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2,
-                            {"-o", "--ln-x-eps", "--quant", "--strategy", "--emb", "--head", "--int4-max-error", "--calibration",
+                            {"-o", "--ln-x-eps", "--quant", "--strategy", "--emb", "--head", "--lora", "--int4-max-error", "--calibration",
                              "--vocab", "--max-chunk", "--ram-budget"},
                             {"--json"});
   if (a.positional.size() != 1) throw UsageError("expected one input checkpoint");

@@ -11,7 +11,9 @@ namespace {
 constexpr const char* kUsage =
     "usage: rwkv-edge <command> [options]\n"
     "  plan IN -o OUT.rwkv [--ln-x-eps E] [--vocab world|bytes|none|FILE] [--max-chunk N] [--json]\n"
+    "           [--quant T | --strategy S] [--emb T] [--head T] [--lora T] [--int4-max-error E] [--calibration F|none]\n"
     "                                                  checkpoint (.pth, .safetensors, rwkv.cpp .bin) -> model file\n"
+    "                                                  (T: fp32 fp16 bf16 int8 int8-minmax int4[:32|64|128], docs/quantization.md)\n"
     "  inspect M.rwkv [--json]                         versions, dims, arena map, tensors, byte totals\n"
     "  logits M.rwkv --tokens 1,2,3 --out L.bin [--mode step|seq] [--state FILE]\n"
     "                                                  float32 [n_tokens, vocab], row i after tokens[0..i]\n"
