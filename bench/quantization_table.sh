@@ -7,6 +7,9 @@ set -euo pipefail
 build=${1:-build}
 text=${2:-tests/data/text/gpl-3.0.txt}
 jobs=${3:-2}
+# Each ppl gets its share of the cores: jobs that each spin all cores' worth of
+# threads ran many times slower than one job at a time.
+threads=$(( $(nproc) / jobs )); [ "$threads" -ge 1 ] || threads=1
 fixtures=../shared/fixtures/tiny
 tool=$build/bin/rwkv-edge
 work=$(mktemp -d)
@@ -17,11 +20,11 @@ schemes=(fp32 fp16 bf16 int8 int8-minmax int4 int4:64)
 run_one() {  # model scheme
   local out=$work/$1.$2
   "$tool" plan "$fixtures/tiny-rwkv-$1.pth" -o "$out.rwkv" --quant "$2" --json > "$out.plan.json"
-  "$tool" ppl "$out.rwkv" --file "$text" --json 2> /dev/null > "$out.ppl.json"
+  "$tool" ppl "$out.rwkv" --file "$text" --threads "$threads" --json 2> /dev/null > "$out.ppl.json"
   rm -f "$out.rwkv"
 }
 export -f run_one
-export work fixtures tool text
+export work fixtures tool text threads
 for m in "${models[@]}"; do for s in "${schemes[@]}"; do echo "$m $s"; done; done |
   xargs -P "$jobs" -n 2 bash -c 'run_one "$0" "$1"'
 

@@ -138,8 +138,8 @@ std::vector<TableChoice> table_choices(const Graph& g, const QuantStrategy& stra
       // int8 layers; int8 in int4 layers, where fp16 factors were 11% of a
       // 0.4B step's bytes. int8 factors moved bits per byte by under 0.005% on
       // tiny-6v0 and 7v0 but raised the random v6 checkpoint's logit error
-      // 1.7x in int8 plans, so only the size-first int4 plans take them
-      // (docs/quantization.md). int4 only on request (--lora): it tripled the
+      // 1.1-1.7x in int8 plans, so only the size-first int4 plans take them
+      // (docs/quantization.md). int4 only on request (--lora): it doubled the
       // random v6 checkpoint's logit error in int8 plans, and the factors
       // feed the decay's exponentials, so an error there compounds in the state.
       if (strategy.lora) {
