@@ -297,9 +297,10 @@ TEST_CASE("low-rank factors: int8 in int4 layers, fp16 in other quantized ones, 
                         {"fp32", nullptr, std::nullopt},     {"int8-minmax", nullptr, std::nullopt},
                         {"int4", "fp16", Format::F16},       {"int8", "int4", Format::I4},
                         {"fp32", "int8", Format::I8}};
+  const auto tokens = parse_tokens(mini_tokens());
   for (const char* v : {"v6", "v7"}) {
     const std::string path = data_path(std::string("mini-") + v + ".pth");
-    const auto reference = run_logits(plan_to_bytes(path), parse_tokens(mini_tokens()), false);
+    const auto reference = run_logits(plan_to_bytes(path), tokens, false);
     for (const Case& c : cases) {
       PlanOptions o = quant_options(c.quant);
       if (c.lora) o.quant.lora = parse_weight_choice(c.lora);
@@ -314,7 +315,7 @@ TEST_CASE("low-rank factors: int8 in int4 layers, fp16 in other quantized ones, 
       }
       CHECK_MESSAGE((low_rank > 0) == c.want.has_value(), v << " " << c.quant);
       // Any choice still runs and stays near float32 (the int4 bound of the test below).
-      CHECK(max_abs_diff(run_logits(m, parse_tokens(mini_tokens()), false), reference) <= 5.5f);
+      CHECK(max_abs_diff(run_logits(m, tokens, false), reference) <= 5.5f);
     }
   }
 }
