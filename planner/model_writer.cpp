@@ -26,6 +26,7 @@ class AtomicFile {
       ::unlink(tmp_.c_str());
     }
   }
+  const std::string& temporary_path() const { return tmp_; }
   void write_at(uint64_t offset, const void* data, size_t n) {
     const auto* p = static_cast<const uint8_t*>(data);
     while (n > 0) {
@@ -59,7 +60,7 @@ class AtomicFile {
 WrittenModel write_model_file(const std::string& path, const Graph& g, const ModelDims& dims,
                               const ArenaPlanResult& arena, float ln_x_eps,
                               const std::string& source_name, const std::string& source_format,
-                              const Vocabulary& vocabulary) {
+                              const Vocabulary& vocabulary, const BeforeCommit& before_commit) {
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
   std::vector<uint64_t> tensor_offsets;
   uint64_t weight_bytes = 0;
@@ -161,8 +162,10 @@ WrittenModel write_model_file(const std::string& path, const Graph& g, const Mod
   encode_prefix(prefix, header);
   file.write_at(0, header, sizeof header);
   // Padding between the flatbuffer and the weights stays zero (sparse pwrite gap).
+  const WrittenModel result{prefix.file_bytes, prefix.flatbuffer_bytes, weight_bytes};
+  if (before_commit) before_commit(file.temporary_path(), result);
   file.commit();
-  return {prefix.file_bytes, prefix.flatbuffer_bytes, weight_bytes};
+  return result;
 }
 
 }  // namespace rwkv_edge::planner

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "arena_planner.h"
@@ -15,9 +16,14 @@ struct WrittenModel {
   uint64_t file_bytes = 0, flatbuffer_bytes = 0, weight_bytes = 0;
 };
 
+// Runs on the complete temporary file before it replaces `path`; throwing
+// from it removes the temporary file and leaves `path` as it was.
+using BeforeCommit = std::function<void(const std::string& temporary_path, const WrittenModel& written)>;
+
 WrittenModel write_model_file(const std::string& path, const Graph& g, const ModelDims& dims,
                               const ArenaPlanResult& arena, float ln_x_eps,
                               const std::string& source_name, const std::string& source_format,
-                              const Vocabulary& vocabulary = Vocabulary{});
+                              const Vocabulary& vocabulary = Vocabulary{},
+                              const BeforeCommit& before_commit = BeforeCommit{});
 
 }  // namespace rwkv_edge::planner

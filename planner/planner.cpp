@@ -1,5 +1,6 @@
 #include "planner.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -91,6 +92,66 @@ uint64_t sequence_scratch_bytes(const Graph& g, uint32_t max_chunk) {
   return matmul::packed_input_floats(max_chunk, cols) * sizeof(float);
 }
 
+void check_ram_budget(uint64_t budget, uint64_t file_bytes, uint64_t arena_bytes) {
+  const uint64_t needed = file_bytes + arena_bytes;
+  if (budget == 0 || needed <= budget) return;
+  throw BudgetError("model + arena need " + std::to_string(needed) + " bytes (model file " + std::to_string(file_bytes) +
+                        ", arena " + std::to_string(arena_bytes) + "), " + std::to_string(needed - budget) +
+                        " over --ram-budget " + std::to_string(budget) +
+                        "; a smaller --quant or --max-chunk would help, or --fit-budget picks one",
+                    needed);
+}
+
+// How a strategy reads in the budget report: "int8", "int4:32 (head int4:32)", or the --strategy segments.
+std::string quant_name(const QuantStrategy& q) {
+  if (q.segments.empty()) return "fp32";
+  std::string name;
+  for (const StrategySegment& s : q.segments) {
+    if (!name.empty()) name += " -> ";
+    name += choice_name(s.choice);
+    if (s.layers > 0) name += " *" + std::to_string(s.layers);
+  }
+  if (q.head) name += " (head " + choice_name(*q.head) + ")";
+  return name;
+}
+
+// Weight bytes per value, to order quantizations by size.
+double bytes_per_weight(const WeightChoice& c) {
+  switch (c.format) {
+    case quant::Format::F32: return 4.0;
+    case quant::Format::F16:
+    case quant::Format::BF16: return 2.0;
+    case quant::Format::I8:
+    case quant::Format::U8MinMax: return 1.0;
+    case quant::Format::I4: return 0.5;
+  }
+  return 4.0;
+}
+
+// The asked strategy, then every uniform quantization smaller than its
+// largest segment, then (unless a head was asked for) int4 with an int4 head.
+// The asked --emb, --head, --lora and --int4-max-error apply to each.
+std::vector<QuantStrategy> smaller_quantizations(const QuantStrategy& asked) {
+  std::vector<QuantStrategy> ladder = {asked};
+  double largest = asked.segments.empty() ? 4.0 : 0.0;
+  for (const StrategySegment& s : asked.segments) largest = std::max(largest, bytes_per_weight(s.choice));
+  const WeightChoice smaller[] = {parse_weight_choice("fp16"), parse_weight_choice("int8"), parse_weight_choice("int4")};
+  for (const WeightChoice& c : smaller) {
+    if (bytes_per_weight(c) >= largest) continue;
+    QuantStrategy q = asked;
+    q.segments = {{c, 0}};
+    ladder.push_back(q);
+  }
+  const QuantStrategy& last = ladder.back();
+  const bool all_int4 = !last.segments.empty() && bytes_per_weight(last.segments.front().choice) < 1.0;
+  if (!asked.head && all_int4) {
+    QuantStrategy q = last;
+    q.head = last.segments.front().choice;
+    ladder.push_back(q);
+  }
+  return ladder;
+}
+
 }  // namespace
 
 PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name, const PlanOptions& options) {
@@ -128,31 +189,53 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
     throw PlanError("--max-chunk " + std::to_string(options.max_chunk) + " is above the limit of " +
                     std::to_string(kMaxChunk));
   report.arena = plan_arena(g, onednn_scratch_bytes(g), {options.max_chunk, sequence_scratch_bytes(g, options.max_chunk)});
+  // Read back what was written through the runtime's verifier, before it
+  // replaces anything: the planner never hands out a file the device would
+  // refuse, nor one over the budget.
+  const BeforeCommit check = [&](const std::string& temporary_path, const WrittenModel& w) {
+    MappedFile file(temporary_path);
+    size_t arena_bytes = 0;
+    const rwkv_edge_status st = rwkv_edge_arena_size_required(file.data(), file.size(), &arena_bytes);
+    if (st.code != RWKV_EDGE_OK)
+      throw PlanError(std::string("internal: the written model fails verification: ") + st.message);
+    report.arena_bytes_required = arena_bytes;
+    check_ram_budget(options.ram_budget, w.file_bytes, arena_bytes);
+  };
   const WrittenModel written = write_model_file(options.output, g, report.dims, report.arena, options.ln_x_eps,
-                                                source_name, ck.format, vocabulary);
+                                                source_name, ck.format, vocabulary, check);
   report.file_bytes = written.file_bytes;
   report.flatbuffer_bytes = written.flatbuffer_bytes;
   report.weight_bytes = written.weight_bytes;
   report.n_ops = static_cast<uint32_t>(g.ops.size());
   report.n_tensors = static_cast<uint32_t>(g.weights.size());
   report.n_buffers = static_cast<uint32_t>(g.buffers.size());
-
-  // Read back what was written through the runtime's verifier: the planner
-  // never hands out a file the device would refuse.
-  MappedFile file(options.output);
-  size_t arena_bytes = 0;
-  const rwkv_edge_status st = rwkv_edge_arena_size_required(file.data(), file.size(), &arena_bytes);
-  if (st.code != RWKV_EDGE_OK) {
-    std::remove(options.output.c_str());
-    throw PlanError(std::string("internal: the written model fails verification: ") + st.message);
-  }
-  report.arena_bytes_required = arena_bytes;
+  if (options.ram_budget > 0)
+    report.budget_attempts.push_back({quant_name(options.quant), written.file_bytes + report.arena_bytes_required, true});
   return report;
 }
 
 PlanReport plan_model(const PlanOptions& options) {
   const Checkpoint ck = load_checkpoint(options.input);
-  return plan_checkpoint(ck, basename_of(options.input), options);
+  const std::string source = basename_of(options.input);
+  if (!options.fit_budget) return plan_checkpoint(ck, source, options);
+  if (options.ram_budget == 0) throw PlanError("--fit-budget needs --ram-budget");
+  std::vector<BudgetAttempt> tried;
+  std::string tried_text;
+  for (const QuantStrategy& q : smaller_quantizations(options.quant)) {
+    PlanOptions attempt = options;
+    attempt.quant = q;
+    try {
+      PlanReport report = plan_checkpoint(ck, source, attempt);
+      tried.insert(tried.end(), report.budget_attempts.begin(), report.budget_attempts.end());
+      report.budget_attempts = tried;
+      return report;
+    } catch (const BudgetError& e) {
+      tried.push_back({quant_name(q), e.needed, false});
+      tried_text += (tried_text.empty() ? "" : ", ") + quant_name(q) + " " + std::to_string(e.needed);
+    }
+  }
+  throw PlanError("no quantization fits --ram-budget " + std::to_string(options.ram_budget) +
+                  " bytes; model + arena would need: " + tried_text);
 }
 
 }  // namespace rwkv_edge::planner

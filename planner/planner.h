@@ -28,6 +28,19 @@ struct PlanOptions {
   // The most tokens one prefill chunk holds (sizes the sequence arena); 0:
   // no sequence mode, prefill runs a step per token.
   uint32_t max_chunk = kDefaultMaxChunk;
+  // Model file + arena bytes the plan must fit in (0: no limit). Over it,
+  // the plan is refused, or with fit_budget the next smaller quantization is
+  // tried (fp16, int8, int4, then int4 with an int4 head), down to the first
+  // that fits.
+  uint64_t ram_budget = 0;
+  bool fit_budget = false;
+};
+
+// One quantization tried against the RAM budget.
+struct BudgetAttempt {
+  std::string quant;
+  uint64_t bytes = 0;  // model file + arena
+  bool fits = false;
 };
 
 struct PlanReport {
@@ -41,11 +54,13 @@ struct PlanReport {
   std::vector<TensorQuantReport> quantized;  // one per mat-vec/embedding table when a strategy is given
   std::string calibration;                   // what int4 calibrated on, or why it did not
   std::string vocabulary;                    // what was embedded, or why nothing
+  std::vector<BudgetAttempt> budget_attempts;  // with a RAM budget: what was tried, the written plan last
 };
 
 // Imports, transforms, plans and writes atomically (temporary file, fsync,
-// rename); nothing is left at `output` on failure. Then verifies the written
-// file with the runtime's own verifier. Throws PlanError.
+// rename), after checking the file with the runtime's own verifier and
+// against the RAM budget; on failure `output` is left as it was. Throws
+// PlanError (BudgetError when only the budget is missed).
 PlanReport plan_model(const PlanOptions& options);
 
 // The same from an already imported checkpoint (tests).

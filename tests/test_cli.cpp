@@ -178,6 +178,16 @@ TEST_CASE("bad input: one clear line, non-zero exit, nothing left behind") {
       {"plan " + data_path("mini-v4.pth") + " -o /tmp/rwkv-edge-cli-none.rwkv --head int9", "unknown weight type"},
       {"plan " + data_path("mini-v6.pth") + " -o /tmp/rwkv-edge-cli-none.rwkv --quant int4 --lora fp8",
        "unknown weight type 'fp8'"},
+      {"plan " + data_path("mini-v4.pth") + " -o /tmp/rwkv-edge-cli-none.rwkv --ram-budget 1", "over --ram-budget 1;"},
+      {"plan " + data_path("mini-v4.pth") + " -o /tmp/rwkv-edge-cli-none.rwkv --ram-budget 0", "at least 1 byte"},
+      {"plan " + data_path("mini-v4.pth") + " -o /tmp/rwkv-edge-cli-none.rwkv --ram-budget 12X", "byte count"},
+      {"plan " + data_path("mini-v4.pth") + " -o /tmp/rwkv-edge-cli-none.rwkv --ram-budget 99999999999999999G",
+       "too large"},
+      {"plan " + data_path("mini-v4.pth") + " -o /tmp/rwkv-edge-cli-none.rwkv --fit-budget", "needs --ram-budget"},
+      {"plan " + data_path("mini-v4.pth") + " -o /tmp/rwkv-edge-cli-none.rwkv --ram-budget 1M --fit-budget --strategy int8",
+       "no --strategy"},
+      {"plan " + data_path("mini-v4.pth") + " -o /tmp/rwkv-edge-cli-none.rwkv --ram-budget 1K --fit-budget",
+       "no quantization fits --ram-budget 1024 bytes"},
       {"frobnicate", "unknown command"},
   };
   for (const auto& [args_text, needle] : cases) {
@@ -190,6 +200,64 @@ TEST_CASE("bad input: one clear line, non-zero exit, nothing left behind") {
   CHECK(!exists("/tmp/rwkv-edge-cli-none.rwkv"));
   CHECK(!exists("/tmp/rwkv-edge-cli-none.rwkv.tmp"));
   std::remove(model.c_str());
+}
+
+TEST_CASE("plan --ram-budget: a plan over it is refused and the old file kept; --fit-budget shrinks to fit") {
+  const std::string out = "/tmp/rwkv-edge-cli-budget.rwkv";
+  const auto used = [&](const std::string& extra) {
+    const Run r = run("plan " + data_path("mini-v6.pth") + " -o " + out + " --json " + extra, true);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    return j.at("model_bytes").get<uint64_t>() + j.at("arena_bytes").get<uint64_t>();
+  };
+  const uint64_t fp32 = used(""), fp16 = used("--quant fp16"), int8 = used("--quant int8");
+  REQUIRE(fp32 > fp16);
+  REQUIRE(fp16 > int8);
+
+  {  // one byte short: refused, and the file already there is untouched
+    std::ofstream(out, std::ios::trunc) << "an earlier plan";
+    const Run r = run("plan " + data_path("mini-v6.pth") + " -o " + out + " --ram-budget " + std::to_string(fp32 - 1));
+    CHECK(r.status != 0);
+    CHECK_MESSAGE(r.out.find("model + arena need " + std::to_string(fp32) + " bytes") != std::string::npos, r.out);
+    CHECK_MESSAGE(r.out.find("1 over --ram-budget") != std::string::npos, r.out);
+    std::ifstream in(out);
+    const std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(kept == "an earlier plan");
+    CHECK(!exists(out + ".tmp"));
+  }
+  {  // exactly the budget fits
+    const Run r = run("plan " + data_path("mini-v6.pth") + " -o " + out + " --json --ram-budget " + std::to_string(fp32), true);
+    REQUIRE(r.status == 0);
+    const auto b = nlohmann::json::parse(r.out).at("ram_budget");
+    CHECK(b.at("used").get<uint64_t>() == fp32);
+    CHECK(b.at("spare").get<uint64_t>() == 0);
+  }
+  {  // --fit-budget under fp16's need: fp32 and fp16 tried and refused, int8 written
+    const Run r = run("plan " + data_path("mini-v6.pth") + " -o " + out + " --json --fit-budget --ram-budget " +
+                          std::to_string(fp16 - 1), true);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    const auto& tried = j.at("ram_budget").at("tried");
+    REQUIRE(tried.size() == 3);
+    CHECK(tried[0].at("quant") == "fp32");
+    CHECK(tried[0].at("bytes").get<uint64_t>() == fp32);
+    CHECK(!tried[0].at("fits").get<bool>());
+    CHECK(tried[1].at("quant") == "fp16");
+    CHECK(!tried[1].at("fits").get<bool>());
+    CHECK(tried[2].at("quant") == "int8");
+    CHECK(tried[2].at("fits").get<bool>());
+    CHECK(j.at("model_bytes").get<uint64_t>() + j.at("arena_bytes").get<uint64_t>() == int8);
+    const Run inspect = run("inspect " + out + " --json", true);
+    REQUIRE(inspect.status == 0);
+    CHECK(inspect.out.find("\"dtype\": \"i8\"") != std::string::npos);
+  }
+  {  // a --quant already small enough is kept as asked
+    const Run r = run("plan " + data_path("mini-v6.pth") + " -o " + out + " --json --quant int8 --fit-budget --ram-budget " +
+                          std::to_string(fp16 - 1), true);
+    REQUIRE(r.status == 0);
+    CHECK(nlohmann::json::parse(r.out).at("ram_budget").at("tried").size() == 1);
+  }
+  std::remove(out.c_str());
 }
 
 TEST_CASE("bench --json reports every key of the contract; bad threads and kernels are refused") {

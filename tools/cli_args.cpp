@@ -51,6 +51,21 @@ uint64_t parse_uint(const std::string& text, const std::string& what, uint64_t m
   return v;
 }
 
+uint64_t parse_bytes(const std::string& text, const std::string& what) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string suffix = text.substr(digits);
+  int shift = 0;
+  if (suffix == "K" || suffix == "KiB") shift = 10;
+  else if (suffix == "M" || suffix == "MiB") shift = 20;
+  else if (suffix == "G" || suffix == "GiB") shift = 30;
+  else if (!suffix.empty())
+    throw UsageError(what + " must be a byte count (digits, optionally K, M or G), got '" + text + "'");
+  const uint64_t v = parse_uint(text.substr(0, digits), what, UINT64_MAX >> shift);
+  if (v == 0) throw UsageError(what + " must be at least 1 byte");
+  return v << shift;
+}
+
 float parse_float(const std::string& text, const std::string& what) {
   errno = 0;
   char* end = nullptr;

@@ -32,6 +32,9 @@ Args parse_args(int argc, char** argv, int first, const std::set<std::string>& w
 
 uint64_t parse_uint(const std::string& text, const std::string& what, uint64_t max);
 float parse_float(const std::string& text, const std::string& what);
+// A byte count: digits with an optional binary suffix K, M or G (also KiB,
+// MiB, GiB); at least 1.
+uint64_t parse_bytes(const std::string& text, const std::string& what);
 // "1,2,3" -> ids; rejects empty items, signs, spaces, overflow, ids >= limit.
 std::vector<uint32_t> parse_token_list(const std::string& text, uint64_t limit);
 

@@ -55,16 +55,37 @@ void print_quant_table(const std::vector<planner::TensorQuantReport>& tensors) {
   std::printf("\n");
 }
 
+nlohmann::json budget_json(uint64_t budget, const planner::PlanReport& r) {
+  const uint64_t used = r.file_bytes + r.arena_bytes_required;
+  nlohmann::json tried = nlohmann::json::array();
+  for (const auto& t : r.budget_attempts) tried.push_back({{"quant", t.quant}, {"bytes", t.bytes}, {"fits", t.fits}});
+  return {{"bytes", budget}, {"used", used}, {"spare", budget - used}, {"tried", tried}};
+}
+
+void print_budget(uint64_t budget, const planner::PlanReport& r) {
+  const uint64_t used = r.file_bytes + r.arena_bytes_required;
+  std::printf("%-24s %14llu  (%s; %s fits with %llu bytes to spare for code and stacks)\n", "ram budget",
+              static_cast<unsigned long long>(budget), human_bytes(budget).c_str(),
+              r.budget_attempts.empty() ? "the plan" : r.budget_attempts.back().quant.c_str(),
+              static_cast<unsigned long long>(budget - used));
+  for (const auto& t : r.budget_attempts)
+    if (!t.fits)
+      std::printf("%-24s %14llu  over the budget: not used\n", ("  " + t.quant).c_str(),
+                  static_cast<unsigned long long>(t.bytes));
+}
+
 }  // namespace
 
 int cmd_plan(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2,
                             {"-o", "--ln-x-eps", "--quant", "--strategy", "--emb", "--head", "--lora", "--int4-max-error", "--calibration",
                              "--vocab", "--max-chunk", "--ram-budget"},
-                            {"--json"});
+                            {"--json", "--fit-budget"});
   if (a.positional.size() != 1) throw UsageError("expected one input checkpoint");
   if (!a.has("-o")) throw UsageError("missing -o OUT.rwkv");
-  if (a.has("--ram-budget")) throw UsageError("--ram-budget is not implemented yet");
+  if (a.has("--fit-budget") && !a.has("--ram-budget")) throw UsageError("--fit-budget needs --ram-budget BYTES");
+  if (a.has("--fit-budget") && a.has("--strategy"))
+    throw UsageError("--fit-budget picks a --quant for the whole model; give it no --strategy");
   planner::PlanOptions o;
   o.quant = parse_quant_options(a);
   o.calibration = a.get("--calibration");
@@ -76,6 +97,8 @@ int cmd_plan(int argc, char** argv) {
   if (a.has("--max-chunk"))
     o.max_chunk = static_cast<uint32_t>(parse_uint(a.get("--max-chunk"), "--max-chunk", kMaxChunk));
   if (a.has("--ln-x-eps")) o.ln_x_eps = parse_float(a.get("--ln-x-eps"), "--ln-x-eps");
+  if (a.has("--ram-budget")) o.ram_budget = parse_bytes(a.get("--ram-budget"), "--ram-budget");
+  o.fit_budget = a.has("--fit-budget");
   const planner::PlanReport r = planner::plan_model(o);
   const auto& d = r.dims;
   const auto& ar = r.arena;
@@ -95,6 +118,7 @@ int cmd_plan(int argc, char** argv) {
         {"bytes_per_parameter", static_cast<double>(r.file_bytes) / static_cast<double>(r.parameters)},
         {"quantized", quant_json(r.quantized)}, {"calibration", r.calibration},
         {"vocabulary", r.vocabulary}};
+    if (o.ram_budget > 0) j["ram_budget"] = budget_json(o.ram_budget, r);
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -131,6 +155,7 @@ int cmd_plan(int argc, char** argv) {
   std::printf("%-24s %14llu  (%s) + code and stack\n", "model + arena",
               static_cast<unsigned long long>(r.file_bytes + r.arena_bytes_required),
               human_bytes(r.file_bytes + r.arena_bytes_required).c_str());
+  if (o.ram_budget > 0) print_budget(o.ram_budget, r);
   return 0;
 }
 

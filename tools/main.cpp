@@ -12,6 +12,8 @@ constexpr const char* kUsage =
     "usage: rwkv-edge <command> [options]\n"
     "  plan IN -o OUT.rwkv [--ln-x-eps E] [--vocab world|bytes|none|FILE] [--max-chunk N] [--json]\n"
     "           [--quant T | --strategy S] [--emb T] [--head T] [--lora T] [--int4-max-error E] [--calibration F|none]\n"
+    "           [--ram-budget BYTES[K|M|G] [--fit-budget]]   refuse a plan whose model + arena exceed it,\n"
+    "                                                  or with --fit-budget take the largest quantization that fits\n"
     "                                                  checkpoint (.pth, .safetensors, rwkv.cpp .bin) -> model file\n"
     "                                                  (T: fp32 fp16 bf16 int8 int8-minmax int4[:32|64|128], docs/quantization.md)\n"
     "  inspect M.rwkv [--json]                         versions, dims, arena map, tensors, byte totals\n"
