@@ -81,13 +81,15 @@ ModelBytes plan_to_bytes(const std::string& checkpoint, planner::PlanOptions opt
   const int fd = mkstemp(tmpl);
   REQUIRE(fd >= 0);
   close(fd);
+  struct RemovedOnReturn {  // also when plan_model throws, as the bad-input tests expect it to
+    const char* path;
+    ~RemovedOnReturn() { std::remove(path); }
+  } removed{tmpl};
   options.input = checkpoint;
   options.output = tmpl;
   const planner::PlanReport r = planner::plan_model(options);
   if (report != nullptr) *report = r;
-  ModelBytes m = load_model_bytes(tmpl);
-  std::remove(tmpl);
-  return m;
+  return load_model_bytes(tmpl);
 }
 
 ArenaBuffer::ArenaBuffer(size_t n) : ptr(std::aligned_alloc(RWKV_EDGE_ARENA_ALIGNMENT, (n + 63) / 64 * 64 + 64)), size(n) {}

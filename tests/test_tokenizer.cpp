@@ -110,9 +110,18 @@ const planner::Vocabulary* world_vocabulary() {
   return v.empty() ? nullptr : &v;
 }
 
+// A file in /tmp, removed when the test binary exits, whether its checks pass or not.
 std::string write_temp(const std::string& name, const std::string& text) {
+  struct Written {
+    std::vector<std::string> paths;
+    ~Written() {
+      for (const std::string& p : paths) std::remove(p.c_str());
+    }
+  };
+  static Written written;
   const std::string path = "/tmp/rwkv_edge_test_" + std::to_string(getpid()) + "_" + name;
   std::ofstream(path, std::ios::binary) << text;
+  written.paths.push_back(path);
   return path;
 }
 
