@@ -29,6 +29,9 @@ using quant::Format;
 // with two threads (0.1B and 0.4B shapes, int8 and int4): 3 KiB ahead (one
 // group of four int8 rows of 768) beat the 4 groups the kernels first used
 // by 5-15% per mat-vec, and 6 KiB fell between; one thread did not care.
+// Float32's groups of 16 rows are longer than that, so it leads by one
+// group (48 KiB at 768 columns), which beat its earlier 4 groups on the FFN
+// matrices by about 5%.
 // Two threads each keeping 12 KiB or more of prefetches in flight appear to
 // crowd out their own demand loads, and prefetch further into the next
 // grain, which the other thread may take. Prefetches never fault, so
@@ -40,9 +43,6 @@ inline uint64_t prefetch_offset(uint64_t group_bytes) {
   const uint64_t groups = (kPrefetchBytes + group_bytes / 2) / group_bytes;
   return (groups > 0 ? groups : 1) * group_bytes;
 }
-
-// The float32 kernel (8 x 8 transposes) still prefetches 4 of its 16-row groups ahead.
-constexpr uint64_t kF32PrefetchGroups = 4;
 
 RWKV_EDGE_AVX2 inline void prefetch_lines(const uint8_t* p, uint64_t bytes) {
   for (uint64_t o = 0; o < bytes; o += 64) _mm_prefetch(reinterpret_cast<const char*>(p + o), _MM_HINT_T0);
@@ -70,7 +70,8 @@ template <int kBlocks>
 RWKV_EDGE_AVX2 void f32_row_blocks(const float* W, uint64_t cols, const float* x, float* y, uint64_t r) {
   __m256 acc[kBlocks];
   for (int b = 0; b < kBlocks; ++b) acc[b] = _mm256_setzero_ps();
-  const uint8_t* ahead = reinterpret_cast<const uint8_t*>(W + (r + kF32PrefetchGroups * 8 * kBlocks) * cols);
+  const uint8_t* ahead =
+      reinterpret_cast<const uint8_t*>(W + r * cols) + prefetch_offset(8 * kBlocks * cols * sizeof(float));
   uint64_t c = 0;
   for (; c + 8 <= cols; c += 8) {
     prefetch_lines(ahead + c * 8 * kBlocks * 4, 8 * kBlocks * 8 * 4);
