@@ -220,7 +220,6 @@ PlanReport plan_model(const PlanOptions& options) {
   if (!options.fit_budget) return plan_checkpoint(ck, source, options);
   if (options.ram_budget == 0) throw PlanError("--fit-budget needs --ram-budget");
   std::vector<BudgetAttempt> tried;
-  std::string tried_text;
   for (const QuantStrategy& q : smaller_quantizations(options.quant)) {
     PlanOptions attempt = options;
     attempt.quant = q;
@@ -231,11 +230,12 @@ PlanReport plan_model(const PlanOptions& options) {
       return report;
     } catch (const BudgetError& e) {
       tried.push_back({quant_name(q), e.needed, false});
-      tried_text += (tried_text.empty() ? "" : ", ") + quant_name(q) + " " + std::to_string(e.needed);
     }
   }
+  std::string needs;
+  for (const BudgetAttempt& t : tried) needs += (needs.empty() ? "" : ", ") + t.quant + " " + std::to_string(t.bytes);
   throw PlanError("no quantization fits --ram-budget " + std::to_string(options.ram_budget) +
-                  " bytes; model + arena would need: " + tried_text);
+                  " bytes; model + arena would need: " + needs);
 }
 
 }  // namespace rwkv_edge::planner
