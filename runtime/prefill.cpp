@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "matmul.h"
+#include "matmul_i8.h"
 #include "session.h"
 
 namespace rwkv_edge {
@@ -41,7 +42,8 @@ float* seq_row0(const rwkv_edge_session* s, uint32_t index, uint64_t* stride) {
 struct MatmulJob {
   const rwkv_edge_session* session;
   const ResolvedOp* op;
-  const float* xt;
+  const float* xt;                   // float products: pack_input's blocks
+  matmul::QuantizedInputs quantized;  // integer products
   uint64_t rows;
   WorkShares shares;
 };
@@ -56,13 +58,19 @@ void matmul_job(const void* ctx, uint32_t index, uint32_t count) {
   job.shares.take(index, count, [&](uint64_t unit) {
     const uint64_t begin = unit * kGrainRows;
     const uint64_t end = begin + kGrainRows < r.table.rows ? begin + kGrainRows : r.table.rows;
-    matmul::matmul_rows(job.session->kernels, r.table, job.xt, job.rows, r.seq_out[0], begin, end);
+    if (r.int8_inputs)
+      matmul::matmul_i8_rows(job.session->kernels, r.table, job.quantized, r.seq_out[0], begin, end);
+    else
+      matmul::matmul_rows(job.session->kernels, r.table, job.xt, job.rows, r.seq_out[0], begin, end);
   });
 }
 
 void run_matmul(rwkv_edge_session* s, const ResolvedOp& r, uint64_t rows) {
-  matmul::pack_input(s->kernels, r.seq_in[1], rows, r.cols, s->sequence_scratch);
-  MatmulJob job{s, &r, s->sequence_scratch, rows, {}};
+  MatmulJob job{s, &r, s->sequence_scratch, {}, rows, {}};
+  if (r.int8_inputs)
+    job.quantized = matmul::quantize_inputs(s->kernels, r.seq_in[1], rows, r.cols, s->sequence_scratch);
+  else
+    matmul::pack_input(s->kernels, r.seq_in[1], rows, r.cols, s->sequence_scratch);
   job.shares.reset((r.table.rows + kGrainRows - 1) / kGrainRows);
   if (s->pool.size() > 1)
     s->pool.run(&matmul_job, &job);
@@ -171,7 +179,7 @@ rwkv_edge_status prefill(rwkv_edge_session* s, const uint32_t* tokens, size_t n_
 
 }  // namespace
 
-void resolve_sequence(rwkv_edge_session* s) {
+void resolve_sequence(rwkv_edge_session* s, uint32_t prefill_inputs) {
   const fb::Model& model = *s->model.model;
   const uint32_t logits = model.arena()->logits_buffer();
   for (uint32_t i = 0; i < s->n_ops; ++i) {
@@ -202,7 +210,14 @@ void resolve_sequence(rwkv_edge_session* s) {
     for (uint32_t k = 0; k < op.outputs()->size(); ++k) r.seq_out[k] = seq_row0(s, op.outputs()->Get(k), &r.out_stride[k]);
     r.writes_state = op.type() == fb::OpType::Copy && buffer_of(s, op.outputs()->Get(0)).region() == fb::RegionKind::Persistent;
     r.writes_logits = op.outputs()->Get(0) == logits;
+    // Integer products need the int32 sums to stay exact and the scratch to
+    // hold the rounded inputs; a matrix that misses either keeps floats.
+    r.int8_inputs = prefill_inputs == RWKV_EDGE_PREFILL_INPUTS_INT8 && op.type() == fb::OpType::MatVec &&
+                    !r.writes_logits && r.table.format == quant::Format::I8 && r.cols <= matmul::kI8MaxCols &&
+                    matmul::quantized_input_bytes(s->max_chunk, r.cols) <= s->sequence_scratch_bytes;
+    s->n_prefill_int8_ops += r.int8_inputs ? 1 : 0;
   }
+  s->prefill_inputs = prefill_inputs;
 }
 
 }  // namespace rwkv_edge

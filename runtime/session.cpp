@@ -317,6 +317,7 @@ void rwkv_edge_default_options(rwkv_edge_options* options) {
   options->cuda_device = 0;
   options->cuda_buffer = nullptr;
   options->cuda_buffer_bytes = 0;
+  options->prefill_inputs = RWKV_EDGE_PREFILL_INPUTS_FLOAT;
 }
 
 const char* rwkv_edge_kernels_name(uint32_t kernels) {
@@ -359,6 +360,9 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
                        RWKV_EDGE_MAX_THREADS);
   if (opts.backend > RWKV_EDGE_BACKEND_CUDA)
     return make_status(RWKV_EDGE_INVALID_ARGUMENT, "backend is %u, not a rwkv_edge_backend value", opts.backend);
+  if (opts.prefill_inputs > RWKV_EDGE_PREFILL_INPUTS_INT8)
+    return make_status(RWKV_EDGE_INVALID_ARGUMENT, "prefill_inputs is %u, not a rwkv_edge_prefill_inputs value",
+                       opts.prefill_inputs);
   if (opts.kernels > RWKV_EDGE_KERNELS_NEON)
     return make_status(RWKV_EDGE_INVALID_ARGUMENT, "kernels is %u, not a rwkv_edge_kernels value", opts.kernels);
   const auto kernels = cpu::resolve(static_cast<cpu::KernelPath>(opts.kernels), cpu::features());
@@ -402,7 +406,8 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
   s->max_chunk = plan.max_chunk();
   if (s->max_chunk > 0) {
     s->sequence_scratch = reinterpret_cast<float*>(s->plan_base + plan.sequence_scratch_offset());
-    resolve_sequence(s);
+    s->sequence_scratch_bytes = plan.sequence_scratch_bytes();
+    resolve_sequence(s, opts.prefill_inputs);
   }
   // Batches need threads to share and leave oneDNN-bound mat-vecs alone.
   if (opts.n_threads > 1 && !opts.use_onednn)
@@ -493,6 +498,9 @@ void rwkv_edge_get_info(const rwkv_edge_session* s, rwkv_edge_info* info) {
   info->step_weight_bytes = s->step_weight_bytes;
   info->backend = s->cuda.live ? RWKV_EDGE_BACKEND_CUDA : RWKV_EDGE_BACKEND_CPU;
   info->device_bytes = s->cuda.bytes;
+  // A CUDA session prefills with steps on the GPU.
+  info->prefill_inputs = s->cuda.live ? uint32_t{RWKV_EDGE_PREFILL_INPUTS_FLOAT} : s->prefill_inputs;
+  info->n_prefill_int8_ops = s->cuda.live ? 0 : s->n_prefill_int8_ops;
 }
 
 size_t rwkv_edge_state_bytes(const rwkv_edge_session* s) { return valid(s) ? s->state_bytes : 0; }

@@ -37,6 +37,7 @@ struct ResolvedOp {
   uint8_t shifted = 0;         // bit i: input i is a token-shift register (row t reads row t - 1 of seq_in[i])
   bool writes_state = false;   // a Copy into a shift register: only the chunk's last row is copied
   bool writes_logits = false;  // the head: only the rows asked for are computed, one at a time
+  bool int8_inputs = false;    // prefill multiplies in integers (RWKV_EDGE_PREFILL_INPUTS_INT8, an int8 matrix)
 };
 
 struct StateInit {
@@ -69,8 +70,9 @@ void run_wkv_rows(rwkv_edge_session* s, const ResolvedOp& r, const float* const*
                   float* out, uint64_t out_stride, uint64_t rows);
 // A mat-vec for one token (the head during prefill).
 void run_matvec_single(rwkv_edge_session* s, const ResolvedOp& r, const float* x, float* y);
-// Binds the sequence-mode fields of every op (init, when the plan has max_chunk > 0).
-void resolve_sequence(rwkv_edge_session* s);
+// Binds the sequence-mode fields of every op (init, when the plan has
+// max_chunk > 0); `prefill_inputs` is the rwkv_edge_prefill_inputs asked for.
+void resolve_sequence(rwkv_edge_session* s, uint32_t prefill_inputs);
 bool session_valid(const rwkv_edge_session* s);
 
 }  // namespace rwkv_edge
@@ -99,5 +101,8 @@ struct rwkv_edge_session {
   rwkv_edge::ThreadPool pool;
   uint32_t max_chunk;       // 0: the plan has no sequence mode (prefill runs steps)
   float* sequence_scratch;  // the chunk's transposed mat-vec input
+  uint64_t sequence_scratch_bytes;
+  uint32_t prefill_inputs;    // rwkv_edge_prefill_inputs in effect
+  uint32_t n_prefill_int8_ops;
   rwkv_edge::CudaBackend cuda;  // live: steps run on the GPU (cuda_backend.h)
 };

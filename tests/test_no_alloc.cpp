@@ -24,9 +24,11 @@ bool counting() {
 }
 
 long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onednn_ops = nullptr,
-                       uint32_t threads = 1, uint32_t backend = RWKV_EDGE_BACKEND_CPU) {
+                       uint32_t threads = 1, uint32_t backend = RWKV_EDGE_BACKEND_CPU,
+                       uint32_t prefill_inputs = RWKV_EDGE_PREFILL_INPUTS_FLOAT) {
   rwkv_edge_options opts;
   rwkv_edge_default_options(&opts);
+  opts.prefill_inputs = prefill_inputs;
   opts.use_onednn = use_onednn;
   opts.n_threads = threads;
   opts.backend = backend;
@@ -57,9 +59,10 @@ long steps_allocations(const ModelBytes& model, bool use_onednn, uint32_t* onedn
   const long after = static_cast<long>(rwkv_edge::cli::heap_allocations());
   CHECK(ok);
   if (onednn_ops != nullptr) *onednn_ops = info.n_onednn_ops;
-  std::printf("  allocations after init over 1,000 steps + save/restore + prefills (%s, %s kernels, %u threads): %ld (oneDNN ops: %u)\n",
+  std::printf("  allocations after init over 1,000 steps + save/restore + prefills (%s, %s kernels, %u threads): %ld "
+              "(oneDNN ops: %u, int8 prefill products: %u)\n",
               use_onednn ? "oneDNN" : "own", rwkv_edge_kernels_name(info.kernels), info.n_threads, after - before,
-              info.n_onednn_ops);
+              info.n_onednn_ops, info.n_prefill_int8_ops);
   return after - before;
 }
 
@@ -116,6 +119,7 @@ TEST_CASE("zero allocations after init with the thread pool splitting every mat-
     o.calibration = "none";
     const ModelBytes model = plan_to_bytes(std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin", o);
     CHECK(steps_allocations(model, false, nullptr, 2) == 0);
+    CHECK(steps_allocations(model, false, nullptr, 2, RWKV_EDGE_BACKEND_CPU, RWKV_EDGE_PREFILL_INPUTS_INT8) == 0);
   }
   // More threads than this 2-core machine has: slow (the split is static),
   // but still no allocation.

@@ -4,6 +4,8 @@
 // quantized within 1e-4. Also the state it leaves, and its refusals.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -136,6 +138,90 @@ TEST_CASE("a plan without sequence mode prefills a step per token, with a smalle
                            test::run_sequence_logits(some, tokens, 1, RWKV_EDGE_KERNELS_AUTO)) == 0.0f);
   Session a(none);
   CHECK(rwkv_edge_max_chunk(a.s) == 0);
+}
+
+// Mean over tokens of KL(softmax(p) || softmax(q)), in nats.
+double mean_kl(const std::vector<float>& p, const std::vector<float>& q, uint64_t vocab) {
+  double total = 0.0;
+  const uint64_t rows = p.size() / vocab;
+  for (uint64_t t = 0; t < rows; ++t) {
+    const float* a = p.data() + t * vocab;
+    const float* b = q.data() + t * vocab;
+    double ma = a[0], mb = b[0];
+    for (uint64_t i = 1; i < vocab; ++i) ma = std::max<double>(ma, a[i]), mb = std::max<double>(mb, b[i]);
+    double za = 0.0, zb = 0.0;
+    for (uint64_t i = 0; i < vocab; ++i) za += std::exp(a[i] - ma), zb += std::exp(b[i] - mb);
+    double kl = 0.0;
+    for (uint64_t i = 0; i < vocab; ++i) {
+      const double la = a[i] - ma - std::log(za), lb = b[i] - mb - std::log(zb);
+      kl += std::exp(la) * (la - lb);
+    }
+    total += kl;
+  }
+  return total / static_cast<double>(rows);
+}
+
+// RWKV_EDGE_PREFILL_INPUTS_INT8 on an int8 plan: every int8 product but the
+// head runs on integers; the result does not depend on the thread count;
+// and on a trained model, rounding the inputs moves the predicted
+// distributions by under kMaxInputsKl on average (the measured figures go
+// to docs/numerics.md, with what it costs in bits per byte on text). The
+// random mini models are chaotic, so for them it is only reported.
+constexpr double kMaxInputsKl = 2e-3;  // nats per token; measured 1e-6 .. 1e-3
+
+void check_int8_inputs(const std::string& checkpoint, const std::vector<uint32_t>& tokens, bool trained) {
+  const std::string name = checkpoint.substr(checkpoint.find_last_of('/') + 1);
+  CAPTURE(name);
+  const ModelBytes m = plan(checkpoint, 7, "int8"), f = plan(checkpoint, 7, "fp32");
+  const auto exact = test::run_logits_on(f, tokens, 1, RWKV_EDGE_KERNELS_AUTO);
+  const auto steps = test::run_logits_on(m, tokens, 1, RWKV_EDGE_KERNELS_AUTO);
+  uint32_t int8_ops = 0, float_ops = 0;
+  const auto one = test::run_sequence_logits(m, tokens, 1, RWKV_EDGE_KERNELS_AUTO, RWKV_EDGE_PREFILL_INPUTS_INT8, &int8_ops);
+  const auto two = test::run_sequence_logits(m, tokens, 2, RWKV_EDGE_KERNELS_AUTO, RWKV_EDGE_PREFILL_INPUTS_INT8);
+  const auto floats = test::run_sequence_logits(m, tokens, 1, RWKV_EDGE_KERNELS_AUTO, RWKV_EDGE_PREFILL_INPUTS_FLOAT, &float_ops);
+  CHECK(int8_ops > 0);
+  CHECK(float_ops == 0);
+  CHECK(test::max_abs_diff(one, two) == 0.0f);
+  CHECK(test::max_abs_diff(steps, floats) <= kQuantizedTolerance);
+  CHECK(test::max_abs_diff(steps, one) > kQuantizedTolerance);  // the option took effect
+  const uint64_t vocab = steps.size() / tokens.size();
+  const double weights_kl = mean_kl(exact, steps, vocab), inputs_kl = mean_kl(steps, one, vocab);
+  if (trained) CHECK(inputs_kl < kMaxInputsKl);
+  std::printf("  int8 prefill inputs: %s: %u integer products; KL from rounding inputs %.2e nats/token, "
+              "from int8 weights %.2e\n", name.c_str(), int8_ops, inputs_kl, weights_kl);
+}
+
+TEST_CASE("int8 prefill inputs: integer products on int8 matrices, independent of threads, near the steps") {
+  const std::vector<uint32_t> mini = test::parse_tokens(kMiniTokens);
+  for (const char* v : {"v4", "v5", "v5.2", "v6", "v7"})
+    check_int8_inputs(test::data_path(std::string("mini-") + v + ".pth"), mini, false);
+  check_int8_inputs(std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin", test::parse_tokens(kTinyTokens), true);
+  if (!test::shared_available()) return;
+  for (const char* m : {"4v0-660K", "5v1-730K", "6v0-3m-dq", "7v0-834K"})
+    check_int8_inputs(test::shared_path(std::string("tiny/tiny-rwkv-") + m + ".pth"), test::parse_tokens(kTinyTokens),
+                      true);
+}
+
+TEST_CASE("int8 prefill inputs leave float plans exact; a bad option value is refused") {
+  const ModelBytes m = plan(test::data_path("mini-v7.pth"), 4);
+  const std::vector<uint32_t> tokens = test::parse_tokens(kMiniTokens);
+  uint32_t int8_ops = 1;
+  CHECK(test::max_abs_diff(test::run_logits_on(m, tokens, 1, RWKV_EDGE_KERNELS_AUTO),
+                           test::run_sequence_logits(m, tokens, 1, RWKV_EDGE_KERNELS_AUTO, RWKV_EDGE_PREFILL_INPUTS_INT8,
+                                                     &int8_ops)) == 0.0f);
+  CHECK(int8_ops == 0);
+  size_t need = 0;
+  REQUIRE(rwkv_edge_arena_size_required(m.data(), m.size, &need).code == RWKV_EDGE_OK);
+  test::ArenaBuffer arena(need);
+  rwkv_edge_options opts;
+  rwkv_edge_default_options(&opts);
+  CHECK(opts.prefill_inputs == RWKV_EDGE_PREFILL_INPUTS_FLOAT);
+  opts.prefill_inputs = 2;
+  rwkv_edge_session* s = nullptr;
+  const rwkv_edge_status st = rwkv_edge_init(m.data(), m.size, arena.ptr, need, &opts, &s);
+  CHECK(st.code == RWKV_EDGE_INVALID_ARGUMENT);
+  CHECK(std::string(st.message).find("prefill_inputs") != std::string::npos);
+  CHECK(s == nullptr);
 }
 
 TEST_CASE("the planner refuses a chunk above the limit") {

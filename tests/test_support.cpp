@@ -156,17 +156,19 @@ std::vector<float> run_logits_on(const ModelBytes& model, const std::vector<uint
 }
 
 std::vector<float> run_sequence_logits(const ModelBytes& model, const std::vector<uint32_t>& tokens, uint32_t threads,
-                                       uint32_t kernels) {
+                                       uint32_t kernels, uint32_t prefill_inputs, uint32_t* int8_ops) {
   size_t need = 0;
   rwkv_edge_status st = rwkv_edge_arena_size_required(model.data(), model.size, &need);
   REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
   ArenaBuffer arena(need);
-  const rwkv_edge_options opts = options_for(threads, kernels, false);
+  rwkv_edge_options opts = options_for(threads, kernels, false);
+  opts.prefill_inputs = prefill_inputs;
   rwkv_edge_session* s = nullptr;
   st = rwkv_edge_init(model.data(), model.size, arena.ptr, need, &opts, &s);
   REQUIRE_MESSAGE(st.code == RWKV_EDGE_OK, st.message);
   rwkv_edge_info info;
   rwkv_edge_get_info(s, &info);
+  if (int8_ops != nullptr) *int8_ops = info.n_prefill_int8_ops;
   struct Rows {
     std::vector<float> out;
     uint32_t vocab;

@@ -57,8 +57,11 @@ std::vector<float> run_logits(const ModelBytes& model, const std::vector<uint32_
 std::vector<float> run_logits_on(const ModelBytes& model, const std::vector<uint32_t>& tokens, uint32_t threads,
                                  uint32_t kernels);
 // The same through rwkv_edge_prefill_each (sequence mode, chunked as planned).
+// `prefill_inputs`: rwkv_edge_prefill_inputs; `int8_ops` (may be null) gets
+// how many products ran on integers.
 std::vector<float> run_sequence_logits(const ModelBytes& model, const std::vector<uint32_t>& tokens, uint32_t threads,
-                                       uint32_t kernels);
+                                       uint32_t kernels, uint32_t prefill_inputs = RWKV_EDGE_PREFILL_INPUTS_FLOAT,
+                                       uint32_t* int8_ops = nullptr);
 // The same on the CUDA backend (device 0).
 std::vector<float> run_logits_cuda(const ModelBytes& model, const std::vector<uint32_t>& tokens);
 // Empty when a CUDA session can start here; else why not (the init's message), for a skip note.

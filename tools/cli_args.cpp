@@ -121,6 +121,10 @@ RuntimeChoice parse_runtime_choice(const Args& a) {
   const std::string backend = a.get("--backend", "cpu");
   if (backend != "cpu" && backend != "cuda") throw UsageError("--backend must be cpu or cuda, got '" + backend + "'");
   c.backend = backend == "cuda" ? RWKV_EDGE_BACKEND_CUDA : RWKV_EDGE_BACKEND_CPU;
+  const std::string inputs = a.get("--prefill-inputs", "float");
+  if (inputs != "float" && inputs != "int8")
+    throw UsageError("--prefill-inputs must be float or int8, got '" + inputs + "'");
+  c.prefill_inputs = inputs == "int8" ? RWKV_EDGE_PREFILL_INPUTS_INT8 : RWKV_EDGE_PREFILL_INPUTS_FLOAT;
   const std::string k = a.get("--kernels", "auto");
   for (uint32_t v = RWKV_EDGE_KERNELS_AUTO; v <= RWKV_EDGE_KERNELS_NEON; ++v)
     if (k == rwkv_edge_kernels_name(v)) {

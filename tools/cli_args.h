@@ -41,16 +41,18 @@ std::vector<uint32_t> parse_token_list(const std::string& text, uint64_t limit);
 std::string human_bytes(uint64_t n);
 
 // How a command runs the model: --threads N (1..RWKV_EDGE_MAX_THREADS;
-// default: this machine's cores), --kernels auto|scalar|avx2|neon, --onednn.
+// default: this machine's cores), --kernels auto|scalar|avx2|neon, --onednn,
+// --backend cpu|cuda, --prefill-inputs float|int8.
 struct RuntimeChoice {
   uint32_t threads = 1;
   uint32_t kernels = 0;  // rwkv_edge_kernels
   bool use_onednn = false;  // --onednn: float32 mat-vecs through oneDNN (allocates per step)
   uint32_t backend = 0;     // --backend cpu|cuda (rwkv_edge_backend)
+  uint32_t prefill_inputs = 0;  // --prefill-inputs float|int8 (rwkv_edge_prefill_inputs)
 };
 RuntimeChoice parse_runtime_choice(const Args& a);
 // The options parse_runtime_choice reads, for parse_args's list.
-inline const std::set<std::string> kRuntimeOptions = {"--threads", "--kernels", "--backend"};
+inline const std::set<std::string> kRuntimeOptions = {"--threads", "--kernels", "--backend", "--prefill-inputs"};
 std::set<std::string> with_runtime_options(std::set<std::string> options);
 // The switches parse_runtime_choice reads.
 std::set<std::string> with_runtime_switches(std::set<std::string> switches);

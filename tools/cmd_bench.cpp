@@ -98,6 +98,8 @@ int cmd_bench(int argc, char** argv) {
     j["decode_tok_s"] = decode_tok_s;
     j["prefill_tok_s"] = prefill > 0 ? nlohmann::json(prefill_tok_s) : nlohmann::json(nullptr);
     j["max_chunk"] = max_chunk;
+    j["prefill_inputs"] = info.prefill_inputs == RWKV_EDGE_PREFILL_INPUTS_INT8 ? "int8" : "float";
+    j["prefill_int8_ops"] = info.n_prefill_int8_ops;
     j["prefill_over_decode"] = prefill > 0 ? nlohmann::json(prefill_tok_s / decode_tok_s) : nlohmann::json(nullptr);
     j["model_bytes"] = info.model_bytes;
     j["arena_bytes"] = info.arena_bytes;
@@ -118,9 +120,12 @@ int cmd_bench(int argc, char** argv) {
                 rwkv_edge_kernels_name(info.kernels));
   std::printf("  decode   %10.2f tok/s   (%llu tokens)\n", decode_tok_s, static_cast<unsigned long long>(tokens));
   if (prefill > 0)
-    std::printf("  prefill  %10.2f tok/s   (%llu tokens, %s), %.1fx decode\n", prefill_tok_s,
+    std::printf("  prefill  %10.2f tok/s   (%llu tokens, %s%s), %.1fx decode\n", prefill_tok_s,
                 static_cast<unsigned long long>(prefill),
                 max_chunk > 0 ? ("chunks of " + std::to_string(max_chunk)).c_str() : "a step each: planned without chunks",
+                info.prefill_inputs == RWKV_EDGE_PREFILL_INPUTS_INT8
+                    ? (", int8 inputs to " + std::to_string(info.n_prefill_int8_ops) + " products").c_str()
+                    : "",
                 prefill_tok_s / decode_tok_s);
   std::printf("  reads    %s per token; memory streams at %.1f GB/s: %.0f%% of the roofline\n",
               human_bytes(info.step_weight_bytes).c_str(), bandwidth, 100.0 * roofline);

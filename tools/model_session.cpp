@@ -17,6 +17,7 @@ ModelSession::ModelSession(const std::string& path, const RuntimeChoice& runtime
   opts.n_threads = runtime.threads;
   opts.kernels = runtime.kernels;
   opts.use_onednn = runtime.use_onednn ? 1 : 0;
+  opts.prefill_inputs = runtime.prefill_inputs;
   opts.backend = runtime.backend;
   opts.verify_weights = verify_weights ? 1 : 0;
   st = rwkv_edge_init(file_.data(), file_.size(), arena_, need, &opts, &session_);

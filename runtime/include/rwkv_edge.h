@@ -63,6 +63,17 @@ typedef enum rwkv_edge_backend {
   RWKV_EDGE_BACKEND_CUDA = 1
 } rwkv_edge_backend;
 
+/* What prefill's matrix products multiply. FLOAT: the weights, dequantized,
+ * times the float activations, as a step does: a chunk's logits equal the
+ * steps' within 1e-4. INT8: int8 matrices take their inputs rounded to 7-bit
+ * integers per token and multiply in integers, about twice as fast on AVX2;
+ * the logits then differ from the steps' by that rounding (docs/numerics.md,
+ * "Prefill with int8 inputs"). Other weight formats are not affected. */
+typedef enum rwkv_edge_prefill_inputs {
+  RWKV_EDGE_PREFILL_INPUTS_FLOAT = 0,
+  RWKV_EDGE_PREFILL_INPUTS_INT8 = 1
+} rwkv_edge_prefill_inputs;
+
 typedef struct rwkv_edge_options {
   uint32_t struct_size;        /* sizeof(rwkv_edge_options), for ABI growth */
   uint32_t n_threads;          /* threads init starts for this session, 1..RWKV_EDGE_MAX_THREADS;
@@ -77,6 +88,7 @@ typedef struct rwkv_edge_options {
                                   at least rwkv_edge_cuda_bytes_required() bytes, 256-byte aligned;
                                   the caller frees it after rwkv_edge_release() */
   uint64_t cuda_buffer_bytes;
+  uint32_t prefill_inputs;     /* rwkv_edge_prefill_inputs; default FLOAT */
 } rwkv_edge_options;
 
 typedef struct rwkv_edge_session rwkv_edge_session;
@@ -95,6 +107,8 @@ typedef struct rwkv_edge_info {
   uint64_t step_weight_bytes;  /* weight bytes one step reads: every mat-vec matrix, one embedding row */
   uint32_t backend;            /* rwkv_edge_backend the steps run on */
   uint64_t device_bytes;       /* CUDA: the one device allocation (weights, activations, state); else 0 */
+  uint32_t prefill_inputs;     /* rwkv_edge_prefill_inputs prefill uses */
+  uint32_t n_prefill_int8_ops; /* INT8: the products that run on integers (int8 matrices) */
 } rwkv_edge_info;
 
 enum { rwkv_edge_version_4 = 40, rwkv_edge_version_5 = 50, rwkv_edge_version_5_1 = 51,
