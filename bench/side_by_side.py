@@ -10,7 +10,8 @@ through its planned chunks.
         0.1B:int8=/tmp/bench/rand7-0.1B-int8.rwkv 0.1B:int4=... 0.1B:rwkv.cpp-Q8_0=/tmp/bench/rand7-0.1B-Q8_0.bin
 
 Each NAME=FILE is benchmarked once per round, rounds interleaved; a .rwkv file
-runs `rwkv-edge bench --json`, anything else rwkv.cpp's rwkv_eval through its
+runs `rwkv-edge bench --json`, with the runtime options written after it as
++OPTION=VALUE (0.1B:int8-inputs=rand7-0.1B-int8.rwkv+prefill-inputs=int8), anything else rwkv.cpp's rwkv_eval through its
 C library (built from source beside the project; nothing of it is committed).
 Prints a markdown table of medians: tok/s, roofline fraction, peak RSS, and
 each entry's speed over the rwkv.cpp entry of the same shape (the name's part
@@ -25,13 +26,19 @@ import sys
 import time
 
 
-def bench_rwkv_edge(binary, path, threads, tokens, prefill):
+def bench_rwkv_edge(binary, spec, threads, tokens, prefill):
+    path, *options = spec.split("+")
+    extra = [arg for option in options for arg in ("--" + option.split("=", 1)[0], option.split("=", 1)[1])]
     out = subprocess.run([binary, "bench", path, "--json", "--threads", str(threads), "--tokens", str(tokens),
-                          "--prefill", str(prefill or 16)], check=True, capture_output=True, text=True).stdout
+                          "--prefill", str(prefill or 16)] + extra, check=True, capture_output=True, text=True).stdout
     res = json.loads(out)
     if not prefill:
         res["prefill_tok_s"] = None
     return res
+
+
+def is_rwkv_edge(spec):
+    return spec.split("+")[0].endswith(".rwkv")
 
 
 def bench_rwkv_cpp(lib_path, path, threads, tokens, prefill, chunk):
@@ -88,10 +95,13 @@ def main():
     ap.add_argument("entries", nargs="+", help="SHAPE:NAME=FILE")
     a = ap.parse_args()
     entries = [e.split("=", 1) for e in a.entries]
+    for name, path in entries:
+        if path.split("+")[0] != path and not path.split("+")[0].endswith(".rwkv"):
+            sys.exit(f"{name}: +OPTION=VALUE is for rwkv-edge's .rwkv files")
     results = {name: [] for name, _ in entries}
     for r in range(a.rounds):
         for name, path in entries:
-            if path.endswith(".rwkv"):
+            if is_rwkv_edge(path):
                 res = bench_rwkv_edge(a.rwkv_edge, path, a.threads, a.tokens, a.prefill)
             else:
                 if not a.rwkv_cpp_lib:
@@ -109,7 +119,7 @@ def main():
     # slow moment of the machine hits both runs of a round alike.
     def ratio(name, key="decode_tok_s"):
         shape = name.split(":")[0]
-        base = [n for n, p in entries if n.startswith(shape + ":") and not p.endswith(".rwkv")]
+        base = [n for n, p in entries if n.startswith(shape + ":") and not is_rwkv_edge(p)]
         if not base or base[0] == name:
             return None
         pairs = [(x[key], y[key]) for x, y in zip(results[name], results[base[0]]) if x.get(key) and y.get(key)]
@@ -130,7 +140,7 @@ def main():
     for name, path in entries:
         rt = ratio(name)
         row = [name, f"{med(name, 'decode_tok_s'):.1f}", f"{rt:.2f}x" if rt else "-"]
-        if path.endswith(".rwkv"):
+        if is_rwkv_edge(path):
             last = results[name][-1]
             row += [f"{med(name, 'roofline_fraction'):.2f}", f"{last['bytes_per_token'] / 2**20:.1f} MiB",
                     f"{med(name, 'mem_bw_gb_s'):.1f}", f"{med(name, 'peak_rss_bytes') / 2**20:.0f}",

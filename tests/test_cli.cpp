@@ -128,6 +128,28 @@ TEST_CASE("ppl scores a text in bits per byte: the logits' log-likelihood, summe
   CHECK(bpb < 4.0);  // a trained model on English text; uniform bytes would be 8
   MESSAGE("tiny-rwkv-5v2 on 1,500 bytes of the GPL-3.0 text: " << bpb << " bits per byte");
 
+  // Through chunked prefill: a float32 plan scores the same bits; an int8
+  // plan with int8 prefill inputs scores a little differently.
+  const Run seq = run("ppl " + model + " --file " + text + " --max-bytes 1500 --mode seq --json", true);
+  REQUIRE_MESSAGE(seq.status == 0, seq.out);
+  CHECK(nlohmann::json::parse(seq.out)["bits_per_byte"].get<double>() == j["bits_per_byte"].get<double>());
+  CHECK(nlohmann::json::parse(seq.out)["mode"] == "seq");
+  const std::string int8_model = "/tmp/rwkv-edge-cli-ppl-int8.rwkv";
+  REQUIRE(run("plan " + std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin --quant int8 -o " + int8_model)
+              .status == 0);
+  const auto score = [&](const std::string& extra) {
+    const Run p = run("ppl " + int8_model + " --file " + text + " --max-bytes 1500 --json " + extra, true);
+    REQUIRE_MESSAGE(p.status == 0, p.out);
+    return nlohmann::json::parse(p.out);
+  };
+  const auto steps = score(""), rounded = score("--mode seq --prefill-inputs int8");
+  CHECK(rounded["prefill_inputs"] == "int8");
+  const double delta = rounded["bits_per_byte"].get<double>() / steps["bits_per_byte"].get<double>() - 1.0;
+  CHECK(delta != 0.0);
+  CHECK(std::fabs(delta) < 1e-3);  // measured +0.03% on the whole text (docs/numerics.md)
+  MESSAGE("int8 prefill inputs on the same text: " << 100.0 * delta << "% bits per byte");
+  std::remove(int8_model.c_str());
+
   const std::string mini = "/tmp/rwkv-edge-cli-ppl-mini.rwkv";
   REQUIRE(run("plan " + data_path("mini-v4.pth") + " -o " + mini).status == 0);
   const std::pair<std::string, std::string> bad[] = {
@@ -135,6 +157,8 @@ TEST_CASE("ppl scores a text in bits per byte: the logits' log-likelihood, summe
       {"ppl " + model, "missing --file"},
       {"ppl " + model + " --file /nonexistent.txt", "cannot open"},
       {"ppl " + model + " --file " + text + " --max-bytes 1", "at least 2 tokens"},
+      {"ppl " + model + " --file " + text + " --mode chunks", "--mode must be step or seq"},
+      {"ppl " + model + " --file " + text + " --prefill-inputs int4", "--prefill-inputs must be float or int8"},
   };
   for (const auto& [args_text, needle] : bad) {
     const std::string& args = args_text;  // CHECK_MESSAGE's lambda cannot capture a structured binding (clang 14)
@@ -268,8 +292,11 @@ TEST_CASE("bench --json reports every key of the contract; bad threads and kerne
   REQUIRE_MESSAGE(r.status == 0, r.out);
   const auto j = nlohmann::json::parse(r.out);
   for (const char* key : {"decode_tok_s", "prefill_tok_s", "model_bytes", "arena_bytes", "peak_rss_bytes",
-                          "heap_allocs_after_init", "bytes_per_token", "mem_bw_gb_s", "roofline_fraction"})
+                          "heap_allocs_after_init", "bytes_per_token", "mem_bw_gb_s", "roofline_fraction",
+                          "prefill_inputs", "prefill_int8_ops"})
     CHECK_MESSAGE(j.contains(key), key);
+  CHECK(j["prefill_inputs"] == "float");
+  CHECK(j["prefill_int8_ops"] == 0);
   CHECK(j["decode_tok_s"].get<double>() > 0.0);
   CHECK(j["mem_bw_gb_s"].get<double>() > 0.0);
   if (j["heap_allocs_after_init"].is_null())
@@ -299,6 +326,10 @@ TEST_CASE("bench --json reports every key of the contract; bad threads and kerne
   r = run("bench " + model + " --kernels " + missing + " --tokens 1");
   CHECK(r.status == 1);
   CHECK_MESSAGE(r.out.find("the " + missing + " kernels need CPU features this machine lacks") != std::string::npos, r.out);
+  r = run("bench " + model + " --tokens 2 --prefill 8 --prefill-inputs int8 --json", true);
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  CHECK(nlohmann::json::parse(r.out)["prefill_inputs"] == "int8");
+  CHECK(nlohmann::json::parse(r.out)["prefill_int8_ops"].get<uint32_t>() > 0);
   r = run("bench " + model + " --kernels scalar --tokens 2 --prefill 0 --json", true);
   CHECK(r.status == 0);
   CHECK(nlohmann::json::parse(r.out)["kernels"] == "scalar");

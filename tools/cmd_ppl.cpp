@@ -1,5 +1,7 @@
 // rwkv-edge ppl: how well a model predicts a text, in bits per byte (comparable
-// across tokenizers and quantizations) and per-token perplexity.
+// across tokenizers and quantizations) and per-token perplexity. --mode step
+// (default) reads the text a step per token; --mode seq reads it in prefill
+// chunks, so what prefill's options (--prefill-inputs int8) cost shows here.
 #include <unistd.h>
 
 #include <algorithm>
@@ -69,8 +71,11 @@ class ProgressBar {
 }  // namespace
 
 int cmd_ppl(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--file", "--max-bytes"}), with_runtime_switches({"--json"}));
+  const Args a =
+      parse_args(argc, argv, 2, with_runtime_options({"--file", "--max-bytes", "--mode"}), with_runtime_switches({"--json"}));
   if (a.positional.size() != 1) throw UsageError("expected one model file");
+  const std::string mode = a.get("--mode", "step");
+  if (mode != "step" && mode != "seq") throw UsageError("--mode must be step or seq, got '" + mode + "'");
   if (!a.has("--file")) throw UsageError("missing --file TEXT_FILE");
   const uint64_t max_bytes = parse_uint(a.get("--max-bytes", std::to_string(kMaxTextBytes)), "--max-bytes", kMaxTextBytes);
   ModelSession model(a.positional[0], parse_runtime_choice(a), /*verify_weights=*/true);
@@ -98,19 +103,36 @@ int cmd_ppl(int argc, char** argv) {
   const uint64_t scored = tokens.size() - 1;
   const uint64_t scored_bytes = text.size() - first_token_bytes;
   ProgressBar bar(scored);
-  double nll = 0.0;
-  for (uint64_t i = 0; i < scored; ++i) {
-    const float* logits = model.step(tokens[i]);
-    const double d = negative_log_likelihood(logits, vocab, tokens[i + 1]);
-    if (!std::isfinite(d)) throw std::runtime_error("non-finite logits at token " + std::to_string(i));
-    nll += d;
-    bar.update(i + 1);
+  struct Score {
+    const std::vector<uint32_t>& tokens;
+    uint32_t vocab;
+    ProgressBar& bar;
+    double nll = 0.0;
+    uint64_t first_bad = ~uint64_t{0};
+    void add(uint64_t i, const float* logits) {
+      const double d = negative_log_likelihood(logits, vocab, tokens[i + 1]);
+      if (!std::isfinite(d)) first_bad = std::min(first_bad, i);
+      nll += d;
+      bar.update(i + 1);
+    }
+  } score{tokens, vocab, bar};
+  if (mode == "seq") {
+    const rwkv_edge_status st = rwkv_edge_prefill_each(
+        model.get(), tokens.data(), scored,
+        [](void* ctx, size_t i, const float* logits) { static_cast<Score*>(ctx)->add(i, logits); }, &score);
+    if (st.code != RWKV_EDGE_OK) throw std::runtime_error(st.message);
+  } else {
+    for (uint64_t i = 0; i < scored && score.first_bad == ~uint64_t{0}; ++i) score.add(i, model.step(tokens[i]));
   }
+  if (score.first_bad != ~uint64_t{0})
+    throw std::runtime_error("non-finite logits at token " + std::to_string(score.first_bad));
+  const double nll = score.nll;
   const double bits_per_byte = nll / std::log(2.0) / static_cast<double>(scored_bytes);
   const double ppl = std::exp(nll / static_cast<double>(scored));
   if (a.has("--json")) {
     nlohmann::json j = {{"model", a.positional[0]}, {"file", a.get("--file")}, {"bits_per_byte", bits_per_byte},
-                        {"ppl", ppl}, {"tokens", scored}, {"bytes", scored_bytes}, {"nll_nats", nll}};
+                        {"ppl", ppl}, {"tokens", scored}, {"bytes", scored_bytes}, {"nll_nats", nll}, {"mode", mode},
+                        {"prefill_inputs", model.info().prefill_inputs == RWKV_EDGE_PREFILL_INPUTS_INT8 ? "int8" : "float"}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("%llu tokens (%llu bytes) scored: %.6f bits per byte, perplexity %.4f per token\n",
