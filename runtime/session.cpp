@@ -394,6 +394,7 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
   s->arena = base;
   s->arena_bytes = arena_bytes;
   s->plan_base = base + layout.plan_offset;
+  s->kernels = kernels;  // before resolve_sequence, which picks products by it
   s->input_scratch = base + layout.input_scratch_offset;
   const fb::ArenaPlan& plan = *vm.model->arena();
   s->state = s->plan_base + plan.state_offset();
@@ -433,7 +434,6 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
     s->onednn_live = true;
     bind_onednn(s);
   }
-  s->kernels = kernels;
   if (opts.backend == RWKV_EDGE_BACKEND_CUDA) {
     const Status st = cuda_init(s, opts.cuda_device, cuda_ops > 0 ? cuda_ops : s->n_ops,
                                 opts.cuda_buffer, opts.cuda_buffer_bytes);

@@ -68,7 +68,9 @@ typedef enum rwkv_edge_backend {
  * steps' within 1e-4. INT8: int8 matrices take their inputs rounded to 7-bit
  * integers per token and multiply in integers, about twice as fast on AVX2;
  * the logits then differ from the steps' by that rounding (docs/numerics.md,
- * "Prefill with int8 inputs"). Other weight formats are not affected. */
+ * "Prefill with int8 inputs"). Other weight formats are not affected, nor
+ * kernel paths without an integer kernel (AVX2 has one; scalar and NEON
+ * keep floats): rwkv_edge_info.n_prefill_int8_ops says what took effect. */
 typedef enum rwkv_edge_prefill_inputs {
   RWKV_EDGE_PREFILL_INPUTS_FLOAT = 0,
   RWKV_EDGE_PREFILL_INPUTS_INT8 = 1
