@@ -18,14 +18,8 @@ void quantize_inputs(const float* x, uint64_t tokens, uint64_t cols, uint8_t* va
     }
     const matmul::InputScale s = matmul::input_scale(amax, finite);
     uint8_t* out = values + t * stride;
-    for (uint64_t k = 0; k < cols; ++k) {
-      int32_t q = 0;
-      if (s.inv != 0.0f) {
-        q = static_cast<int32_t>(std::nearbyint(row[k] * s.inv));
-        q = q < -matmul::kI8InputMax ? -matmul::kI8InputMax : q > matmul::kI8InputMax ? matmul::kI8InputMax : q;
-      }
-      out[k] = static_cast<uint8_t>(q + matmul::kI8InputOffset);
-    }
+    for (uint64_t k = 0; k < cols; ++k)
+      out[k] = s.inv != 0.0f ? matmul::quantized_input(row[k], s.inv) : uint8_t{matmul::kI8InputOffset};
     std::memset(out + cols, 0, stride - cols);
     scales[t] = s.d;
   }
@@ -39,9 +33,7 @@ void matmul_i8_rows(const WeightMatrix& m, const matmul::QuantizedInputs& x, flo
     const auto* w = reinterpret_cast<const int8_t*>(m.data + r * l.row_bytes);
     const float s = i8_row_scale(params, r);
     for (uint64_t t = 0; t < x.tokens; ++t) {
-      const uint8_t* u = x.values + t * x.stride;
-      int32_t sum = 0;
-      for (uint64_t k = 0; k < m.cols; ++k) sum += (static_cast<int32_t>(u[k]) - matmul::kI8InputOffset) * w[k];
+      const int32_t sum = matmul::input_dot(x.values + t * x.stride, w, 0, m.cols);
       y[t * m.rows + r] = static_cast<float>(sum) * (s * x.scales[t]);
     }
   }

@@ -49,6 +49,21 @@ inline InputScale input_scale(float amax, bool finite) {
   return {amax / static_cast<float>(kI8InputMax), static_cast<float>(kI8InputMax) / amax};
 }
 
+// One input as the definition stores it: x * inv rounded half to even (the
+// default rounding mode, as the AVX2 conversion uses), clamped, plus 64.
+inline uint8_t quantized_input(float x, float inv) {
+  int32_t q = static_cast<int32_t>(__builtin_nearbyintf(x * inv));
+  q = q < -kI8InputMax ? -kI8InputMax : q > kI8InputMax ? kI8InputMax : q;
+  return static_cast<uint8_t>(q + kI8InputOffset);
+}
+
+// sum of q_k * w_k over columns [from, to) of one token's stored inputs.
+inline int32_t input_dot(const uint8_t* u, const int8_t* w, uint64_t from, uint64_t to) {
+  int32_t sum = 0;
+  for (uint64_t k = from; k < to; ++k) sum += (static_cast<int32_t>(u[k]) - kI8InputOffset) * w[k];
+  return sum;
+}
+
 inline uint64_t quantized_input_stride(uint64_t cols) { return (cols + 31) / 32 * 32; }
 // Bytes quantize_inputs writes for this many tokens of `cols` values.
 inline uint64_t quantized_input_bytes(uint64_t tokens, uint64_t cols) {

@@ -37,13 +37,6 @@ RWKV_EDGE_AVX2 inline __m128i hsum4(__m256i a, __m256i b, __m256i c, __m256i d) 
   return _mm_add_epi32(_mm256_castsi256_si128(abcd), _mm256_extracti128_si256(abcd, 1));
 }
 
-// What the 32-column blocks miss: columns [from, cols), exactly.
-inline int32_t tail_dot(const uint8_t* u, const int8_t* w, uint64_t from, uint64_t cols) {
-  int32_t sum = 0;
-  for (uint64_t k = from; k < cols; ++k) sum += (static_cast<int32_t>(u[k]) - kI8InputOffset) * w[k];
-  return sum;
-}
-
 struct RowGroup {
   const int8_t* w[kRows];
   int32_t offset[kRows];  // 64 * the row's sum over the whole blocks: what the +64 added
@@ -63,7 +56,7 @@ RWKV_EDGE_AVX2 void dot_column(const RowGroup& g, const Geometry& geo, const uin
     __m256i acc = _mm256_setzero_si256();
     for (uint64_t k = 0; k < geo.blocks_end; k += 32)
       acc = _mm256_add_epi32(acc, dot32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + k)), g.w[i] + k, ones16));
-    const int32_t sum = hsum(acc) - g.offset[i] + tail_dot(u, g.w[i], geo.blocks_end, geo.cols);
+    const int32_t sum = hsum(acc) - g.offset[i] + input_dot(u, g.w[i], geo.blocks_end, geo.cols);
     y[i] = static_cast<float>(sum) * (g.scale[i] * d);
   }
 }
@@ -110,7 +103,7 @@ RWKV_EDGE_AVX2 void dot_tile(const RowGroup& g, const Geometry& geo, const uint8
     if (geo.blocks_end < geo.cols) {
       const uint8_t* u = j == 0 ? u0 : u1;
       alignas(16) int32_t tail[kRows];
-      for (uint64_t i = 0; i < kRows; ++i) tail[i] = tail_dot(u, g.w[i], geo.blocks_end, geo.cols);
+      for (uint64_t i = 0; i < kRows; ++i) tail[i] = input_dot(u, g.w[i], geo.blocks_end, geo.cols);
       sums = _mm_add_epi32(sums, _mm_load_si128(reinterpret_cast<const __m128i*>(tail)));
     }
     // float(sum) * (s_r * d_t), in the reference's order
@@ -179,11 +172,7 @@ RWKV_EDGE_AVX2 bool quantize_inputs(const float* x, uint64_t tokens, uint64_t co
       const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(ab, cd), order);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + k), _mm256_add_epi8(bytes, offset));
     }
-    for (; k < cols; ++k) {
-      int32_t q = static_cast<int32_t>(std::nearbyint(row[k] * s.inv));
-      q = q < -kI8InputMax ? -kI8InputMax : q > kI8InputMax ? kI8InputMax : q;
-      out[k] = static_cast<uint8_t>(q + kI8InputOffset);
-    }
+    for (; k < cols; ++k) out[k] = quantized_input(row[k], s.inv);
     std::memset(out + cols, 0, stride - cols);
   }
   return true;
