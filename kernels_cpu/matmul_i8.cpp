@@ -51,10 +51,22 @@ QuantizedInputs quantize_inputs(cpu::KernelPath path, const float* x, uint64_t t
   return {values, scales, tokens, cols, quantized_input_stride(cols)};
 }
 
+bool has_integer_kernel(cpu::KernelPath path) {
+#if defined(__x86_64__)
+  return path == cpu::KernelPath::Avx2;
+#elif defined(__aarch64__)
+  return path == cpu::KernelPath::Neon && cpu::features().neon_dotprod;
+#else
+  (void)path;
+  return false;
+#endif
+}
+
 void matmul_i8_rows(cpu::KernelPath path, const ref::WeightMatrix& m, const QuantizedInputs& x, float* y,
                     uint64_t row_begin, uint64_t row_end) {
   if (row_begin >= row_end || x.tokens == 0) return;
   if (path == cpu::KernelPath::Avx2 && avx2::matmul_i8_rows(m, x, y, row_begin, row_end)) return;
+  if (path == cpu::KernelPath::Neon && neon::matmul_i8_rows(m, x, y, row_begin, row_end)) return;
   ref::matmul_i8_rows(m, x, y, row_begin, row_end);
 }
 

@@ -3,7 +3,8 @@
 // weight to float and multiplies with fused multiply-adds: 8 products per
 // instruction. Here the inputs are rounded to integers too, per token, and
 // AVX2's vpmaddubsw multiplies 32 byte pairs per instruction: twice the
-// products per cycle (docs/performance.md, "Prefill").
+// products per cycle (docs/performance.md, "Prefill"). On aarch64, SDOT
+// does 16 per instruction against FMLA's 4.
 //
 // The scheme, per token t of a chunk and matrix row r:
 // - d_t = max|x_t| / 63 and q = round-half-even(x * (63 / max|x_t|)),
@@ -74,6 +75,11 @@ inline uint64_t quantized_input_bytes(uint64_t tokens, uint64_t cols) {
 // 4-byte aligned) and returns the view the products read.
 QuantizedInputs quantize_inputs(cpu::KernelPath path, const float* x, uint64_t tokens, uint64_t cols, void* scratch);
 
+// Whether `path` (one the CPU supports) has an integer kernel: AVX2, and
+// NEON on a CPU with SDOT. Elsewhere matmul_i8_rows runs the scalar
+// definition, slower than the portable float kernel.
+bool has_integer_kernel(cpu::KernelPath path);
+
 // y[t * m.rows + r] for t < x.tokens, r in [row_begin, row_end); m is I8
 // with m.cols == x.cols <= kI8MaxCols. Other rows of y are untouched.
 void matmul_i8_rows(cpu::KernelPath path, const ref::WeightMatrix& m, const QuantizedInputs& x, float* y,
@@ -87,6 +93,13 @@ bool quantize_inputs(const float* x, uint64_t tokens, uint64_t cols, uint8_t* va
 bool matmul_i8_rows(const ref::WeightMatrix& m, const QuantizedInputs& x, float* y, uint64_t row_begin,
                     uint64_t row_end);
 }  // namespace rwkv_edge::matmul::avx2
+
+namespace rwkv_edge::matmul::neon {
+// SDOT (ARMv8.2 dot product); false without it (the caller falls back).
+// Rounding the inputs stays scalar on aarch64: a few percent of a product.
+bool matmul_i8_rows(const ref::WeightMatrix& m, const QuantizedInputs& x, float* y, uint64_t row_begin,
+                    uint64_t row_end);
+}  // namespace rwkv_edge::matmul::neon
 
 namespace rwkv_edge::ref {
 // The definitions, value by value: the portable path, and what the tests

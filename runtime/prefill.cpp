@@ -214,8 +214,8 @@ void resolve_sequence(rwkv_edge_session* s, uint32_t prefill_inputs) {
     // hold the rounded inputs; a matrix that misses either keeps floats. So
     // does every path without an integer kernel: the scalar definition is
     // slower than the portable float kernel (157 against 194 tok/s, 0.1B
-    // int8, x86), and NEON has no integer kernel yet.
-    r.int8_inputs = prefill_inputs == RWKV_EDGE_PREFILL_INPUTS_INT8 && s->kernels == cpu::KernelPath::Avx2 &&
+    // int8, x86).
+    r.int8_inputs = prefill_inputs == RWKV_EDGE_PREFILL_INPUTS_INT8 && matmul::has_integer_kernel(s->kernels) &&
                     op.type() == fb::OpType::MatVec &&
                     !r.writes_logits && r.table.format == quant::Format::I8 && r.cols <= matmul::kI8MaxCols &&
                     matmul::quantized_input_bytes(s->max_chunk, r.cols) <= s->sequence_scratch_bytes;

@@ -1,8 +1,8 @@
-// Prefill's integer products (matmul_i8.h): the AVX2 quantizer and kernel
-// bit for bit against the scalar definitions, on shapes around their tiles
-// and on the inputs that need care (zeros, subnormals, NaN, infinities,
-// ties, extreme weights); and the definition itself against float
-// arithmetic, within what rounding the inputs can cost.
+// Prefill's integer products (matmul_i8.h): the SIMD quantizer and kernels
+// (AVX2; NEON with SDOT) bit for bit against the scalar definitions, on
+// shapes around their tiles and on the inputs that need care (zeros,
+// subnormals, NaN, infinities, ties, extreme weights); and the definition
+// itself against float arithmetic, within what rounding the inputs can cost.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -25,21 +25,22 @@ struct Quantized {
   matmul::QuantizedInputs view;
 };
 
-Quantized quantize(bool simd, const std::vector<float>& x, uint64_t tokens, uint64_t cols) {
+Quantized quantize(cpu::KernelPath path, const std::vector<float>& x, uint64_t tokens, uint64_t cols) {
   Quantized q;
   q.bytes.assign(matmul::quantized_input_bytes(tokens, cols) + 4, 0xEE);  // 4 sentinel bytes
   std::vector<float> copy = x;  // the quantizer must not write its input
-  const cpu::KernelPath path = simd ? cpu::KernelPath::Avx2 : cpu::KernelPath::Scalar;
   q.view = matmul::quantize_inputs(path, copy.data(), tokens, cols, q.bytes.data());
   CHECK(std::memcmp(copy.data(), x.data(), x.size() * sizeof(float)) == 0);
   for (uint64_t i = q.bytes.size() - 4; i < q.bytes.size(); ++i) CHECK(q.bytes[i] == 0xEE);
   return q;
 }
 
-bool have_avx2() {
-  const bool yes = cpu::supports(cpu::KernelPath::Avx2, cpu::features());
-  if (!yes) MESSAGE("skipped the AVX2 side: this CPU has no AVX2 (the scalar definition is still tested)");
-  return yes;
+// The path whose integer kernel this CPU runs; Scalar (with a note) when none.
+cpu::KernelPath simd_path() {
+  for (cpu::KernelPath p : {cpu::KernelPath::Avx2, cpu::KernelPath::Neon})
+    if (cpu::supports(p, cpu::features()) && matmul::has_integer_kernel(p)) return p;
+  MESSAGE("skipped the SIMD side: this CPU has neither AVX2 nor SDOT (the scalar definition is still tested)");
+  return cpu::KernelPath::Scalar;
 }
 
 // Rows of inputs that need care, each `cols` wide.
@@ -62,15 +63,16 @@ std::vector<float> awkward_rows(uint64_t cols, uint64_t* tokens) {
 
 }  // namespace
 
-TEST_CASE("AVX2 input quantization writes the definition's bytes and scales") {
-  if (!have_avx2()) return;
+TEST_CASE("SIMD input quantization writes the definition's bytes and scales") {
+  const cpu::KernelPath simd = simd_path();
+  if (simd == cpu::KernelPath::Scalar) return;
   for (uint64_t cols : {1, 7, 31, 32, 33, 64, 100, 768}) {
     CAPTURE(cols);
     for (int awkward = 0; awkward < 2; ++awkward) {
       uint64_t tokens = 5;
       const std::vector<float> x = awkward ? awkward_rows(cols, &tokens)
                                            : test::random_normal(tokens * cols, static_cast<uint32_t>(cols + 1), 2.0f);
-      const Quantized a = quantize(false, x, tokens, cols), b = quantize(true, x, tokens, cols);
+      const Quantized a = quantize(cpu::KernelPath::Scalar, x, tokens, cols), b = quantize(simd, x, tokens, cols);
       CHECK(std::memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) == 0);
     }
   }
@@ -80,7 +82,7 @@ TEST_CASE("input quantization: 7 bits per token, half to even, NaN and infinity 
   const uint64_t cols = 40;
   uint64_t tokens = 0;
   const std::vector<float> x = awkward_rows(cols, &tokens);
-  const Quantized q = quantize(false, x, tokens, cols);
+  const Quantized q = quantize(cpu::KernelPath::Scalar, x, tokens, cols);
   const uint64_t stride = q.view.stride;
   CHECK(stride == 64);
   for (uint64_t t = 0; t < tokens; ++t)
@@ -103,8 +105,9 @@ TEST_CASE("input quantization: 7 bits per token, half to even, NaN and infinity 
   CHECK(q.view.scales[5] == std::numeric_limits<float>::max() / 63.0f);
 }
 
-TEST_CASE("AVX2 integer products equal the definition bit for bit, tails and row ranges included") {
-  if (!have_avx2()) return;
+TEST_CASE("SIMD integer products equal the definition bit for bit, tails and row ranges included") {
+  const cpu::KernelPath simd = simd_path();
+  if (simd == cpu::KernelPath::Scalar) return;
   struct Shape {
     uint64_t rows, cols;
   };
@@ -121,16 +124,16 @@ TEST_CASE("AVX2 integer products equal the definition bit for bit, tails and row
         uint64_t n = tokens;
         const std::vector<float> x =
             awkward ? awkward_rows(s.cols, &n) : test::random_normal(tokens * s.cols, static_cast<uint32_t>(tokens), 2.0f);
-        const Quantized q = quantize(false, x, n, s.cols);
-        std::vector<float> expected(n * s.rows + 1, -7.0f), simd(n * s.rows + 1, -7.0f);
+        const Quantized q = quantize(cpu::KernelPath::Scalar, x, n, s.cols);
+        std::vector<float> expected(n * s.rows + 1, -7.0f), got(n * s.rows + 1, -7.0f);
         ref::matmul_i8_rows(m, q.view, expected.data(), 0, s.rows);
         for (uint32_t part = 0; part < 3; ++part) {  // three row ranges, as threads take them
           uint64_t b = 0, e = 0;
           split_rows(s.rows, 1, part, 3, &b, &e);
-          matmul::matmul_i8_rows(cpu::KernelPath::Avx2, m, q.view, simd.data(), b, e);
+          matmul::matmul_i8_rows(simd, m, q.view, got.data(), b, e);
         }
-        CHECK(simd.back() == -7.0f);
-        CHECK(std::memcmp(expected.data(), simd.data(), simd.size() * sizeof(float)) == 0);
+        CHECK(got.back() == -7.0f);
+        CHECK(std::memcmp(expected.data(), got.data(), got.size() * sizeof(float)) == 0);
       }
 }
 
@@ -148,11 +151,10 @@ TEST_CASE("extreme weights and inputs do not saturate the 16-bit pair sums") {
   const ref::WeightMatrix m{Format::I8, bytes.data(), rows, cols, 0};
   std::vector<float> x(tokens * cols, 63.0f);
   for (uint64_t k = 0; k < cols; ++k) x[cols + k] = -63.0f;
-  for (bool simd : {false, true}) {
-    if (simd && !have_avx2()) continue;
-    const Quantized q = quantize(simd, x, tokens, cols);
+  for (cpu::KernelPath path : {cpu::KernelPath::Scalar, simd_path()}) {
+    const Quantized q = quantize(path, x, tokens, cols);
     std::vector<float> y(tokens * rows);
-    matmul::matmul_i8_rows(simd ? cpu::KernelPath::Avx2 : cpu::KernelPath::Scalar, m, q.view, y.data(), 0, rows);
+    matmul::matmul_i8_rows(path, m, q.view, y.data(), 0, rows);
     for (uint64_t t = 0; t < tokens; ++t)
       for (uint64_t r = 0; r < rows; ++r)
         REQUIRE(y[t * rows + r] == (t ? -63.0f : 63.0f) * (r % 2 ? -128.0f : 127.0f) * cols);
@@ -165,7 +167,7 @@ TEST_CASE("the integer definition is the float product within what rounding the 
   const std::vector<float> x = test::random_normal(tokens * cols, 12, 2.0f);
   const planner::QuantizedMatrix qm = planner::quantize_matrix(w.data(), rows, cols, Format::I8, 0);
   const ref::WeightMatrix m{qm.format, qm.bytes.data(), qm.rows, qm.cols, qm.group};
-  const Quantized q = quantize(false, x, tokens, cols);
+  const Quantized q = quantize(cpu::KernelPath::Scalar, x, tokens, cols);
   std::vector<float> y(tokens * rows);
   ref::matmul_i8_rows(m, q.view, y.data(), 0, rows);
   double worst = 0.0;

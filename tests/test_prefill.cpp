@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "cpu_features.h"
+#include "matmul_i8.h"
 #include "planner.h"
 #include "test_support.h"
 
@@ -182,14 +183,14 @@ void check_int8_inputs(const std::string& checkpoint, const std::vector<uint32_t
   const auto floats = test::run_sequence_logits(m, tokens, 1, RWKV_EDGE_KERNELS_AUTO, RWKV_EDGE_PREFILL_INPUTS_FLOAT, &float_ops);
   CHECK(float_ops == 0);
   CHECK(test::max_abs_diff(one, two) == 0.0f);
-  // Only AVX2 has an integer kernel; other paths keep floats.
+  // The scalar path has no integer kernel, so it keeps floats.
   const auto scalar = test::run_sequence_logits(m, tokens, 1, RWKV_EDGE_KERNELS_SCALAR, RWKV_EDGE_PREFILL_INPUTS_INT8,
                                                 &float_ops);
   CHECK(float_ops == 0);
   CHECK(test::max_abs_diff(scalar, test::run_logits_on(m, tokens, 1, RWKV_EDGE_KERNELS_SCALAR)) <= kQuantizedTolerance);
-  if (!cpu::supports(cpu::KernelPath::Avx2, cpu::features())) {
+  if (!matmul::has_integer_kernel(cpu::resolve(cpu::KernelPath::Auto, cpu::features()))) {
     CHECK(int8_ops == 0);
-    MESSAGE("skipped the integer products' accuracy: no AVX2, so int8 prefill inputs keep floats here");
+    MESSAGE("skipped the integer products' accuracy: no AVX2 or SDOT, so int8 prefill inputs keep floats here");
     return;
   }
   CHECK(int8_ops > 0);

@@ -69,8 +69,9 @@ typedef enum rwkv_edge_backend {
  * integers per token and multiply in integers, about twice as fast on AVX2;
  * the logits then differ from the steps' by that rounding (docs/numerics.md,
  * "Prefill with int8 inputs"). Other weight formats are not affected, nor
- * kernel paths without an integer kernel (AVX2 has one; scalar and NEON
- * keep floats): rwkv_edge_info.n_prefill_int8_ops says what took effect. */
+ * kernel paths without an integer kernel (AVX2 has one, and NEON on CPUs
+ * with the ARMv8.2 dot product; the scalar path keeps floats):
+ * rwkv_edge_info.n_prefill_int8_ops says what took effect. */
 typedef enum rwkv_edge_prefill_inputs {
   RWKV_EDGE_PREFILL_INPUTS_FLOAT = 0,
   RWKV_EDGE_PREFILL_INPUTS_INT8 = 1
