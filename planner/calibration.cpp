@@ -1,6 +1,5 @@
 #include "calibration.h"
 
-#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -35,24 +34,14 @@ struct FreeDeleter {
   void operator()(void* p) const { std::free(p); }
 };
 
-class TempFile {
- public:
-  explicit TempFile(std::string path) : path_(std::move(path)) {}
-  ~TempFile() { std::remove(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 }  // namespace
 
 HessianMap collect_hessians(Graph& g, const ModelDims& dims, float ln_x_eps, const CalibrationRequest& request) {
   HessianMap out;
   if (request.weights.empty() || request.tokens.empty()) return out;
   const ArenaPlanResult arena = plan_arena(g, 0, {});
-  TempFile temp(request.scratch_path);
-  write_model_file(temp.path(), g, dims, arena, ln_x_eps, "calibration", "calibration");
+  TemporaryFile temp(request.scratch_beside, "calibration");
+  write_model(temp, g, dims, arena, ln_x_eps, "calibration", "calibration");
   MappedFile file(temp.path());
   size_t arena_bytes = 0;
   rwkv_edge_status st = rwkv_edge_arena_size_required(file.data(), file.size(), &arena_bytes);

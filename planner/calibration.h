@@ -22,7 +22,7 @@ const std::string& builtin_calibration_text();
 struct CalibrationRequest {
   std::set<uint32_t> weights;         // mat-vec tables to collect H for
   std::vector<uint32_t> tokens;
-  std::string scratch_path;           // temporary model file, removed afterwards
+  std::string scratch_beside;  // the temporary model file is written beside this path and removed afterwards
   uint64_t max_hessian_bytes = 512ull << 20;  // more than this: several passes over the tokens
 };
 

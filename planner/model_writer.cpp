@@ -1,66 +1,12 @@
 #include "model_writer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-
 #include "model_file.h"
-#include "plan_error.h"
 #include "rwkv_edge_generated.h"
 
 namespace rwkv_edge::planner {
-namespace {
-
-class AtomicFile {
- public:
-  explicit AtomicFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw PlanError("cannot create " + tmp_ + ": " + std::strerror(errno));
-  }
-  ~AtomicFile() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      ::unlink(tmp_.c_str());
-    }
-  }
-  const std::string& temporary_path() const { return tmp_; }
-  void write_at(uint64_t offset, const void* data, size_t n) {
-    const auto* p = static_cast<const uint8_t*>(data);
-    while (n > 0) {
-      const ssize_t w = ::pwrite(fd_, p, n, static_cast<off_t>(offset));
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        throw PlanError("cannot write " + tmp_ + ": " + std::strerror(errno));
-      }
-      p += w;
-      offset += static_cast<uint64_t>(w);
-      n -= static_cast<size_t>(w);
-    }
-  }
-  void commit() {
-    if (::fsync(fd_) != 0) throw PlanError("cannot sync " + tmp_ + ": " + std::strerror(errno));
-    ::close(fd_);
-    fd_ = -1;
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      ::unlink(tmp_.c_str());
-      throw PlanError("cannot rename " + tmp_ + " to " + path_ + ": " + std::strerror(errno));
-    }
-  }
-
- private:
-  std::string path_, tmp_;
-  int fd_ = -1;
-};
-
-}  // namespace
-
-WrittenModel write_model_file(const std::string& path, const Graph& g, const ModelDims& dims,
-                              const ArenaPlanResult& arena, float ln_x_eps,
-                              const std::string& source_name, const std::string& source_format,
-                              const Vocabulary& vocabulary, const BeforeCommit& before_commit) {
+WrittenModel write_model(TemporaryFile& file, const Graph& g, const ModelDims& dims, const ArenaPlanResult& arena,
+                         float ln_x_eps, const std::string& source_name, const std::string& source_format,
+                         const Vocabulary& vocabulary) {
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
   std::vector<uint64_t> tensor_offsets;
   uint64_t weight_bytes = 0;
@@ -135,7 +81,6 @@ WrittenModel write_model_file(const std::string& path, const Graph& g, const Mod
   prefix.weights_bytes = weight_bytes;
   prefix.file_bytes = prefix.weights_offset + weight_bytes;
 
-  AtomicFile file(path);
   file.write_at(prefix.flatbuffer_offset, fbb.GetBufferPointer(), fbb.GetSize());
   static const uint8_t kZeros[kWeightAlignment] = {};
   uint32_t crc = 0;
@@ -162,8 +107,16 @@ WrittenModel write_model_file(const std::string& path, const Graph& g, const Mod
   encode_prefix(prefix, header);
   file.write_at(0, header, sizeof header);
   // Padding between the flatbuffer and the weights stays zero (sparse pwrite gap).
-  const WrittenModel result{prefix.file_bytes, prefix.flatbuffer_bytes, weight_bytes};
-  if (before_commit) before_commit(file.temporary_path(), result);
+  return {prefix.file_bytes, prefix.flatbuffer_bytes, weight_bytes};
+}
+
+WrittenModel write_model_file(const std::string& path, const Graph& g, const ModelDims& dims,
+                              const ArenaPlanResult& arena, float ln_x_eps,
+                              const std::string& source_name, const std::string& source_format,
+                              const Vocabulary& vocabulary, const BeforeCommit& before_commit) {
+  TemporaryFile file(path, "tmp");
+  const WrittenModel result = write_model(file, g, dims, arena, ln_x_eps, source_name, source_format, vocabulary);
+  if (before_commit) before_commit(file.path(), result);
   file.commit();
   return result;
 }

@@ -7,6 +7,7 @@
 
 #include "arena_planner.h"
 #include "graph.h"
+#include "output_file.h"
 #include "rwkv_model.h"
 #include "vocabulary.h"
 
@@ -20,6 +21,13 @@ struct WrittenModel {
 // from it removes the temporary file and leaves `path` as it was.
 using BeforeCommit = std::function<void(const std::string& temporary_path, const WrittenModel& written)>;
 
+// Writes the model into `file` (not committed).
+WrittenModel write_model(TemporaryFile& file, const Graph& g, const ModelDims& dims, const ArenaPlanResult& arena,
+                         float ln_x_eps, const std::string& source_name, const std::string& source_format,
+                         const Vocabulary& vocabulary = Vocabulary{});
+
+// The same through a temporary file beside `path` that replaces it when
+// complete (and when `before_commit` does not throw).
 WrittenModel write_model_file(const std::string& path, const Graph& g, const ModelDims& dims,
                               const ArenaPlanResult& arena, float ln_x_eps,
                               const std::string& source_name, const std::string& source_format,

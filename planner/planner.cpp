@@ -11,6 +11,7 @@
 #include "model_file.h"
 #include "model_writer.h"
 #include "onednn_matvec.h"
+#include "output_file.h"
 #include "placement.h"
 #include "plan_error.h"
 #include "rwkv_edge.h"
@@ -181,7 +182,7 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
   HessianMap hessians;
   if (!calibration.weights.empty()) {
     calibration.tokens = calibration_tokens(options.calibration, vocabulary, report.dims.vocab, &report.calibration);
-    calibration.scratch_path = options.output + ".calibration.tmp";
+    calibration.scratch_beside = options.output;
     hessians = collect_hessians(g, report.dims, options.ln_x_eps, calibration);
   }
   report.quantized = apply_choices(g, choices, options.quant, hessians);
@@ -215,6 +216,11 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
 }
 
 PlanReport plan_model(const PlanOptions& options) {
+  refuse_writing_over_input(options.output,
+                            {options.input, options.calibration == "none" ? "" : options.calibration,
+                             options.vocab == "none" || options.vocab == "world" || options.vocab == "bytes" ? ""
+                                                                                                         : options.vocab},
+                            "-o");
   const Checkpoint ck = load_checkpoint(options.input);
   const std::string source = basename_of(options.input);
   if (!options.fit_budget) return plan_checkpoint(ck, source, options);

@@ -6,6 +6,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <csignal>
+#include <filesystem>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -38,6 +41,23 @@ Run run(const std::string& args, bool keep_stderr_apart = false) {
 }
 
 bool exists(const std::string& path) { return std::ifstream(path).good(); }
+
+// Files beside `path` whose names start with its name and a dot: the
+// temporary files a write through it may leave ("M.rwkv.tmp.123", "M.rwkv.calibration.123").
+std::vector<std::string> leftovers(const std::string& path) {
+  const std::filesystem::path p(path);
+  std::vector<std::string> found;
+  const std::string prefix = p.filename().string() + ".";
+  for (const auto& e : std::filesystem::directory_iterator(p.parent_path()))
+    if (e.path().filename().string().rfind(prefix, 0) == 0) found.push_back(e.path().string());
+  return found;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
 
 }  // namespace
 
@@ -214,7 +234,7 @@ TEST_CASE("bad input: one clear line, non-zero exit, nothing left behind") {
     CHECK_MESSAGE(std::count(r.out.begin(), r.out.end(), '\n') <= 2, r.out);
   }
   CHECK(!exists("/tmp/rwkv-edge-cli-none.rwkv"));
-  CHECK(!exists("/tmp/rwkv-edge-cli-none.rwkv.tmp"));
+  CHECK_MESSAGE(leftovers("/tmp/rwkv-edge-cli-none.rwkv").empty(), joined(leftovers("/tmp/rwkv-edge-cli-none.rwkv")));
   std::remove(model.c_str());
 }
 
@@ -239,7 +259,7 @@ TEST_CASE("plan --ram-budget: a plan over it is refused and the old file kept; -
     std::ifstream in(out);
     const std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK(kept == "an earlier plan");
-    CHECK(!exists(out + ".tmp"));
+    CHECK_MESSAGE(leftovers(out).empty(), joined(leftovers(out)));
   }
   {  // exactly the budget fits
     const Run r = run("plan " + data_path("mini-v6.pth") + " -o " + out + " --json --ram-budget " + std::to_string(fp32), true);
@@ -433,12 +453,15 @@ TEST_CASE("state files: saved and reloaded, deterministic; corrupt, truncated an
   CHECK(c1.out == c2.out);
   CHECK(c1.out != fresh.out);  // the state mattered
 
-  auto refused = [&](const std::string& path, const std::string& m, const std::string& needle) {
+  auto refused = [&](const std::string& path, const std::string& m, const std::string& needle,
+                     const std::string& save = "") {
     const std::vector<uint8_t> before = read_file(path);
-    const Run x = run("generate " + m + " --prompt x -n 2 --state " + path + " --save-state " + path);
+    const std::string save_to = save.empty() ? path : save;
+    const Run x = run("generate " + m + " --prompt x -n 2 --state " + path + " --save-state " + save_to);
     CHECK(x.status != 0);
     CHECK_MESSAGE(x.out.find(needle) != std::string::npos, x.out);
     CHECK(read_file(path) == before);  // refused input is never overwritten
+    if (!save.empty()) CHECK(!exists(save));
   };
   std::vector<uint8_t> corrupt = saved;
   corrupt[100] ^= 0x10;
@@ -447,7 +470,10 @@ TEST_CASE("state files: saved and reloaded, deterministic; corrupt, truncated an
   std::ofstream(bad, std::ios::binary).write(reinterpret_cast<const char*>(saved.data()), saved.size() / 2);
   refused(bad, model, "truncated");
   refused(state, model8, "another model");
-  refused(data_path("TOKENS"), model, "neither an rwkv-edge state file nor a state-tuning");
+  refused(data_path("TOKENS"), model, "neither an rwkv-edge state file nor a state-tuning", bad + ".new");
+  // Not a state file, so not ours to replace: --save-state over it is refused before anything runs.
+  std::ofstream(bad, std::ios::binary) << "notes, not a state";
+  refused(bad, model, "is the input");
   CHECK(read_file(state) == saved);
   for (const std::string& f : {model, model8, state, bad}) std::remove(f.c_str());
 }
@@ -502,4 +528,101 @@ TEST_CASE("chat: seed 004's format on piped lines, replies end at a blank line, 
   CHECK(read_file(state) == saved);
   std::remove(model.c_str());
   std::remove(state.c_str());
+}
+
+TEST_CASE("no command writes over one of its inputs: the same path, a hard link, a symlink") {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "rwkv-edge-cli-inputs";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string d = dir.string();
+  std::filesystem::copy_file(data_path("mini-v6.pth"), d + "/in.pth");
+  std::filesystem::copy_file(data_path("mini-v6.time_state.pth"), d + "/tuned.pth");
+  std::filesystem::create_hard_link(d + "/in.pth", d + "/hard.pth");
+  std::filesystem::create_symlink("in.pth", d + "/sym.pth");
+  std::ofstream(d + "/calibration.txt") << "Calibration text, an input of the plan.";
+  const std::string tiny = std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin";
+  REQUIRE(run("plan " + d + "/in.pth -o " + d + "/m.rwkv").status == 0);
+  REQUIRE(run("plan " + tiny + " -o " + d + "/tiny.rwkv").status == 0);
+  REQUIRE(run("generate " + d + "/tiny.rwkv --prompt hi -n 2 --save-state " + d + "/s.state").status == 0);
+  const std::string cases[] = {
+      "plan " + d + "/in.pth -o " + d + "/in.pth",
+      "plan " + d + "/in.pth -o " + d + "/../" + dir.filename().string() + "/./in.pth",
+      "plan " + d + "/in.pth -o " + d + "/hard.pth",
+      "plan " + d + "/in.pth -o " + d + "/sym.pth",
+      "plan " + d + "/sym.pth -o " + d + "/in.pth",
+      "plan " + tiny + " --quant int4 --calibration " + d + "/calibration.txt -o " + d + "/calibration.txt",
+      "logits " + d + "/m.rwkv --tokens 1,2 --out " + d + "/m.rwkv",
+      "logits " + d + "/m.rwkv --tokens 1,2 --state " + d + "/tuned.pth --out " + d + "/tuned.pth",
+      "generate " + d + "/tiny.rwkv --prompt hi -n 2 --save-state " + d + "/tiny.rwkv",
+      "generate " + d + "/m.rwkv --prompt hi -n 2 --state " + d + "/tuned.pth --save-state " + d + "/tuned.pth",
+      "chat " + d + "/tiny.rwkv --save-state " + d + "/tiny.rwkv",
+  };
+  std::map<std::string, std::vector<uint8_t>> before;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (!e.is_symlink()) before[e.path().string()] = read_file(e.path().string());
+  for (const std::string& args : cases) {
+    const Run r = run(args + " </dev/null");
+    CHECK_MESSAGE(r.status != 0, args);
+    CHECK_MESSAGE(r.out.find("is the input") != std::string::npos, args << " -> " << r.out);
+    CHECK_MESSAGE(std::count(r.out.begin(), r.out.end(), '\n') == 1, r.out);
+  }
+  for (const auto& [path, bytes] : before) CHECK_MESSAGE(read_file(path) == bytes, path << " changed");
+  CHECK(std::filesystem::is_symlink(d + "/sym.pth"));
+  // A state file goes on in place: --state F --save-state F is a conversation continued.
+  const Run cont = run("generate " + d + "/tiny.rwkv --prompt hi -n 2 --state " + d + "/s.state --save-state " + d +
+                       "/s.state");
+  CHECK_MESSAGE(cont.status == 0, cont.out);
+  CHECK(read_file(d + "/s.state") != before[d + "/s.state"]);
+  // --out - is stdout, not a file named "-".
+  REQUIRE(run("logits " + d + "/m.rwkv --tokens " + mini_tokens() + " --out " + d + "/l.bin").status == 0);
+  const Run same = run("logits " + d + "/m.rwkv --tokens " + mini_tokens() + " --out - 2>/dev/null | cmp - " + d +
+                       "/l.bin && echo same", true);
+  CHECK_MESSAGE(same.out.find("same") != std::string::npos, same.out);
+  CHECK(!exists("-"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("nothing left behind: SIGINT, SIGTERM or SIGHUP mid-plan, and a full disk") {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "rwkv-edge-cli-leftovers";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string out = (dir / "out.rwkv").string();
+  const std::string tiny = std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin";
+  const std::string plan = std::string(RWKV_EDGE_CLI) + " plan " + tiny + " --quant int4 -o " + out;
+  for (const std::string sig : {"INT", "TERM", "HUP"}) {
+    CAPTURE(sig);
+    std::ofstream(out, std::ios::trunc) << "an earlier plan";
+    // Job control on (set -m): a background job of a script would otherwise ignore SIGINT.
+    // The signal goes once the calibration's temporary model file (~2.9 MB) exists.
+    const Run r = run_shell("bash -c 'set -m; " + plan + " >/dev/null 2>&1 & pid=$!; i=0; "
+                            "while [ $i -lt 4000 ] && ! ls " + out + ".calibration.* >/dev/null 2>&1; do "
+                            "sleep 0.005; i=$((i+1)); done; ls " + out + ".calibration.* >/dev/null 2>&1 && echo seen; "
+                            "kill -" + sig + " $pid; wait $pid; echo rc=$?' 2>/dev/null");
+    CHECK_MESSAGE(r.out.find("seen") != std::string::npos, r.out);
+    const int signum = sig == "INT" ? SIGINT : sig == "TERM" ? SIGTERM : SIGHUP;
+    CHECK_MESSAGE(r.out.find("rc=" + std::to_string(128 + signum)) != std::string::npos, r.out);
+    CHECK_MESSAGE(leftovers(out).empty(), joined(leftovers(out)));
+    CHECK(read_file(out) == std::vector<uint8_t>{'a', 'n', ' ', 'e', 'a', 'r', 'l', 'i', 'e', 'r', ' ', 'p', 'l',
+                                                 'a', 'n'});
+  }
+  // A 256 KiB tmpfs in a mount namespace of its own: the calibration file
+  // (int4) or the model file itself (fp16) does not fit.
+  for (const std::string quant : {"int4", "fp16"}) {
+    CAPTURE(quant);
+    const std::string script = "mount -t tmpfs -o size=256k tmpfs " + dir.string() +
+                               " || exit 9; printf \"an earlier plan\" > " + out + "; " + RWKV_EDGE_CLI + " plan " +
+                               tiny + " --quant " + quant + " -o " + out + " >/dev/null; echo rc=$?; ls -A " +
+                               dir.string() + "; echo; cat " + out;
+    const Run r = run_shell("unshare --mount sh -c '" + script + "' 2>&1");
+    if (r.out.find("rc=") == std::string::npos) {
+      MESSAGE("SKIP full-disk check: cannot mount a tmpfs in a private namespace here (needs root or user namespaces): "
+              << r.out);
+      break;
+    }
+    CHECK_MESSAGE(r.out.find("rc=1") != std::string::npos, r.out);
+    CHECK_MESSAGE(r.out.find("the disk is full") != std::string::npos, r.out);
+    CHECK_MESSAGE(std::count(r.out.begin(), r.out.end(), '\n') == 4, r.out);  // message, rc, listing, blank
+    CHECK_MESSAGE(r.out.find("out.rwkv\n\nan earlier plan") != std::string::npos, r.out);  // only the old file, unchanged
+  }
+  std::filesystem::remove_all(dir);
 }

@@ -52,6 +52,7 @@ int cmd_chat(int argc, char** argv) {
                             with_runtime_switches({}));
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   const uint64_t max_reply = parse_uint(a.get("-n", "1000"), "-n", 1'000'000);
+  if (a.has("--save-state")) refuse_saving_over_input(a.get("--save-state"), a.positional[0], a.get("--state"));
   ModelSession model(a.positional[0], parse_runtime_choice(a), /*verify_weights=*/true);
   const TextTokenizer tokenizer = TextTokenizer::from_model(model.file().data(), model.file().size());
   const uint32_t vocab = model.info().vocab_size;

@@ -26,6 +26,7 @@ int cmd_generate(int argc, char** argv) {
   rwkv_edge_sampler_params defaults;
   rwkv_edge_sampler_default_params(&defaults);
   const rwkv_edge_sampler_params params = parse_sampler_params(a, defaults);
+  if (a.has("--save-state")) refuse_saving_over_input(a.get("--save-state"), a.positional[0], a.get("--state"));
   ModelSession model(a.positional[0], parse_runtime_choice(a), /*verify_weights=*/true);
   const TextTokenizer tokenizer = TextTokenizer::from_model(model.file().data(), model.file().size());
   const uint32_t vocab = model.info().vocab_size;

@@ -1,12 +1,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 
 #include "cli_args.h"
 #include "commands.h"
 #include "model_session.h"
+#include "output_file.h"
 #include "state_file_io.h"
 
 namespace rwkv_edge::cli {
@@ -18,21 +20,25 @@ int cmd_logits(int argc, char** argv) {
   if (!a.has("--out")) throw UsageError("missing --out L.bin");
   const std::string mode = a.get("--mode", "step");
   if (mode != "step" && mode != "seq") throw UsageError("--mode must be step or seq");
+  const std::string out = a.get("--out");
+  if (out.empty()) throw UsageError("--out needs a file name, or - for stdout");
+  if (out != "-") planner::refuse_writing_over_input(out, {a.positional[0], a.get("--state")}, "--out");
   ModelSession model(a.positional[0], parse_runtime_choice(a), /*verify_weights=*/true);
   const uint32_t vocab = model.info().vocab_size;
   const std::vector<uint32_t> tokens = parse_token_list(a.get("--tokens"), vocab);
   if (a.has("--state")) std::fprintf(stderr, "initial state: %s\n", load_state_file(model, a.get("--state")).c_str());
-  const std::string out = a.get("--out");
-  const std::string tmp = out + ".tmp";
+  // "-": the rows go to stdout as they come, for a pipe.
+  std::unique_ptr<planner::TemporaryFile> file;
+  if (out != "-") file = std::make_unique<planner::TemporaryFile>(out, "tmp");
   struct Sink {
-    FILE* f;
+    planner::TemporaryFile* file;
     uint32_t vocab;
     bool failed;
-  } sink{std::fopen(tmp.c_str(), "wb"), vocab, false};
-  if (sink.f == nullptr) throw std::runtime_error("cannot create " + tmp);
+  } sink{file.get(), vocab, false};
   auto write_row = [](void* ctx, size_t, const float* logits) {
     auto* k = static_cast<Sink*>(ctx);
-    k->failed |= std::fwrite(logits, sizeof(float), k->vocab, k->f) != k->vocab;
+    if (k->file != nullptr) k->file->append(logits, k->vocab * sizeof(float));
+    else k->failed |= std::fwrite(logits, sizeof(float), k->vocab, stdout) != k->vocab;
   };
   rwkv_edge_status st{};
   if (mode == "seq") {
@@ -44,12 +50,11 @@ int cmd_logits(int argc, char** argv) {
       if (st.code == RWKV_EDGE_OK) write_row(&sink, i, logits);
     }
   }
-  if (std::fclose(sink.f) != 0 || sink.failed || st.code != RWKV_EDGE_OK ||
-      std::rename(tmp.c_str(), out.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(st.code != RWKV_EDGE_OK ? std::string(st.message) : "cannot write " + out);
-  }
-  std::fprintf(stderr, "wrote %zu x %u float32 logits to %s\n", tokens.size(), vocab, out.c_str());
+  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(st.message);
+  if (file) file->commit();
+  if (sink.failed || std::fflush(stdout) != 0) throw std::runtime_error("cannot write the logits to stdout");
+  std::fprintf(stderr, "wrote %zu x %u float32 logits to %s\n", tokens.size(), vocab,
+               out == "-" ? "stdout" : out.c_str());
   return 0;
 }
 

@@ -1,47 +1,18 @@
 #include "state_file_io.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
-
-#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
 
 #include "importers.h"
 #include "mapped_file.h"
+#include "output_file.h"
 #include "model_file.h"
 #include "rwkv_edge_generated.h"
 
 namespace rwkv_edge::cli {
 namespace {
-
-std::string folder_of(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-}
-
-// A save killed between creating its temporary file and the rename leaves
-// "<path>.tmp.<pid>" behind. Removed on the next save once that process is
-// gone, so a device that loses power often does not fill its flash.
-void remove_stale_temporaries(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  const std::string prefix = (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp.";
-  DIR* dir = ::opendir(folder_of(path).c_str());
-  if (dir == nullptr) return;
-  while (const dirent* e = ::readdir(dir)) {
-    const std::string name = e->d_name;
-    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
-    const std::string digits = name.substr(prefix.size());
-    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(digits));
-    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
-      ::unlink((slash == std::string::npos ? name : path.substr(0, slash + 1) + name).c_str());
-  }
-  ::closedir(dir);
-}
 
 const fb::Model& model_description(const ModelSession& model) {
   FilePrefix prefix;
@@ -112,31 +83,25 @@ void save_state_file(ModelSession& model, const std::string& path) {
   std::vector<uint8_t> bytes(rwkv_edge_state_file_bytes(model.get()));
   const rwkv_edge_status st = rwkv_edge_state_export(model.get(), bytes.data(), bytes.size());
   if (st.code != RWKV_EDGE_OK) throw std::runtime_error(st.message);
-  remove_stale_temporaries(path);
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
+  planner::TemporaryFile file(path, "tmp");
+  file.append(bytes.data(), bytes.size());
+  file.commit();
+}
+
+void refuse_saving_over_input(const std::string& save_path, const std::string& model_path,
+                              const std::string& state_path) {
+  std::vector<std::string> inputs = {model_path};
+  // Continuing a conversation in one state file is the point of --state F
+  // --save-state F; a state-tuning checkpoint loaded as --state is not ours to replace.
+  if (!state_path.empty()) {
+    char magic[8] = {};
+    FILE* f = std::fopen(state_path.c_str(), "rb");
+    const bool state_file = f != nullptr && std::fread(magic, 1, 8, f) == 8 &&
+                            std::memcmp(magic, RWKV_EDGE_STATE_MAGIC, 8) == 0;
+    if (f != nullptr) std::fclose(f);
+    if (!state_file) inputs.push_back(state_path);
   }
-  const bool written = done == bytes.size() && ::fsync(fd) == 0;
-  const int saved_errno = errno;
-  ::close(fd);
-  if (!written || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(written ? errno : saved_errno);
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write " + path + ": " + why + " (the previous file, if any, is unchanged)");
-  }
-  // The rename itself reaches the disk when the folder is synced.
-  const int dir = ::open(folder_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
+  planner::refuse_writing_over_input(save_path, inputs, "--save-state");
 }
 
 }  // namespace rwkv_edge::cli

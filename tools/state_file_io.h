@@ -20,9 +20,14 @@ std::string load_state_file(ModelSession& model, const std::string& path);
 // The same from the file's bytes; `path` names them in messages.
 std::string load_state_bytes(ModelSession& model, const uint8_t* bytes, size_t size, const std::string& path);
 
-// Writes the session's state to `path` atomically: a temporary file beside
-// it, fsync, rename, fsync of the folder. On any failure the old file is
-// left as it was. Throws std::runtime_error.
+// Writes the session's state to `path` atomically (planner::TemporaryFile).
+// On any failure the old file is left as it was. Throws.
 void save_state_file(ModelSession& model, const std::string& path);
+
+// Throws when --save-state would replace the model file or a state-tuning
+// checkpoint given as --state (an rwkv-edge state file may be saved over:
+// that continues a conversation).
+void refuse_saving_over_input(const std::string& save_path, const std::string& model_path,
+                              const std::string& state_path);
 
 }  // namespace rwkv_edge::cli
