@@ -23,6 +23,11 @@ struct MatVec {
 bool create_context(Context* ctx);
 void destroy_context(Context* ctx);
 
+// Only mat-vecs of at least this many weights are bound to oneDNN (when the
+// caller opts in): below it a primitive call's fixed cost dominates. The
+// figure is a starting point, not yet measured here.
+inline bool worth_binding(size_t rows, size_t cols) { return rows * cols >= 64 * 1024; }
+
 // Scratchpad bytes the primitive for this shape needs (0 when oneDNN refuses the shape).
 size_t matvec_scratchpad_bytes(const Context& ctx, size_t rows, size_t cols, bool* ok);
 

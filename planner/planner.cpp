@@ -25,7 +25,7 @@ std::string basename_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// The largest oneDNN scratchpad any mat-vec of this graph asks for on this machine.
+// The largest oneDNN scratchpad any mat-vec the runtime would bind asks for on this machine.
 uint64_t onednn_scratch_bytes(const Graph& g) {
   onednn::Context ctx;
   if (!onednn::create_context(&ctx)) return 0;
@@ -33,6 +33,7 @@ uint64_t onednn_scratch_bytes(const Graph& g) {
   for (const GraphOp& op : g.ops) {
     if (op.type != fb::OpType::MatVec || g.weights[op.inputs[0].index].format != quant::Format::F32) continue;
     const auto& shape = g.weights[op.inputs[0].index].shape;
+    if (!onednn::worth_binding(shape[0], shape[1])) continue;
     bool ok = false;
     most = std::max<uint64_t>(most, onednn::matvec_scratchpad_bytes(ctx, shape[0], shape[1], &ok));
   }
@@ -189,7 +190,8 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
   if (options.max_chunk > kMaxChunk)
     throw PlanError("--max-chunk " + std::to_string(options.max_chunk) + " is above the limit of " +
                     std::to_string(kMaxChunk));
-  report.arena = plan_arena(g, onednn_scratch_bytes(g), {options.max_chunk, sequence_scratch_bytes(g, options.max_chunk)});
+  const uint64_t onednn_scratch = options.onednn_scratch_host ? onednn_scratch_bytes(g) : options.onednn_scratch;
+  report.arena = plan_arena(g, onednn_scratch, {options.max_chunk, sequence_scratch_bytes(g, options.max_chunk)});
   // Read back what was written through the runtime's verifier, before it
   // replaces anything: the planner never hands out a file the device would
   // refuse, nor one over the budget.

@@ -34,6 +34,13 @@ struct PlanOptions {
   // that fits.
   uint64_t ram_budget = 0;
   bool fit_budget = false;
+  // Arena bytes kept for oneDNN's scratchpad, for sessions that run float32
+  // mat-vecs through oneDNN (rwkv_edge_options.use_onednn). oneDNN's need
+  // depends on the CPU that runs it, so the default keeps none;
+  // onednn_scratch_host asks oneDNN on this machine instead (the runtime
+  // refuses use_onednn when the plan keeps less than its CPU needs).
+  uint64_t onednn_scratch = 0;
+  bool onednn_scratch_host = false;
 };
 
 // One quantization tried against the RAM budget.

@@ -15,10 +15,6 @@ namespace rwkv_edge {
 namespace {
 
 constexpr uint64_t kSessionMagic = 0x5253455645444745ull;  // "EGDEVESR"
-// Only mat-vecs of at least this many weights are bound to oneDNN (when the
-// caller opts in): below it a primitive call's fixed cost dominates. The
-// figure is a starting point, not yet measured here.
-constexpr uint64_t kOnednnMinElements = 64 * 1024;
 // Mat-vecs smaller than this many weights run on the calling thread alone:
 // below it the hand-off (about a microsecond) costs more than splitting saves.
 constexpr uint64_t kParallelMinWeights = 4 * 1024;
@@ -65,7 +61,7 @@ void resolve_op(rwkv_edge_session* s, const fb::Op& op, ResolvedOp* r) {
   }
 }
 
-void bind_onednn(rwkv_edge_session* s) {
+Status bind_onednn(rwkv_edge_session* s) {
   const fb::ArenaPlan& plan = *s->model.model->arena();
   uint8_t* scratch = nullptr;
   uint64_t scratch_bytes = 0;
@@ -74,16 +70,33 @@ void bind_onednn(rwkv_edge_session* s) {
       scratch = s->plan_base + region->offset();
       scratch_bytes = region->size();
     }
+  // oneDNN's scratchpad depends on the CPU it runs on (its ISA, its cache
+  // sizes): a plan made elsewhere may keep too little. Say how much it takes.
+  size_t most = 0;
+  for (uint32_t i = 0; i < s->n_ops; ++i) {
+    const ResolvedOp& r = s->ops[i];
+    bool known = false;
+    if (r.type == static_cast<uint16_t>(fb::OpType::MatVec) && r.table.format == quant::Format::F32 &&
+        onednn::worth_binding(r.n, r.cols))
+      most = std::max(most, onednn::matvec_scratchpad_bytes(s->onednn, r.n, r.cols, &known));
+  }
+  if (most > scratch_bytes)
+    return make_status(RWKV_EDGE_ARENA_TOO_SMALL,
+                       "oneDNN on this CPU needs %llu bytes of scratch; this model file keeps %llu: plan it with "
+                       "--onednn-scratch %llu (or host), or run without oneDNN",
+                       static_cast<unsigned long long>(most), static_cast<unsigned long long>(scratch_bytes),
+                       static_cast<unsigned long long>(most));
   for (uint32_t i = 0; i < s->n_ops; ++i) {
     ResolvedOp& r = s->ops[i];
     if (r.type != static_cast<uint16_t>(fb::OpType::MatVec) || r.table.format != quant::Format::F32 ||
-        r.n * r.cols < kOnednnMinElements)
+        !onednn::worth_binding(r.n, r.cols))
       continue;
-    // A shape oneDNN refuses, or one needing more scratch than planned, keeps the reference kernel.
+    // A shape oneDNN refuses keeps the reference kernel.
     if (onednn::create_matvec(s->onednn, r.in[0], r.in[1], r.out[0], r.n, r.cols, scratch,
                               scratch_bytes, &r.onednn))
       ++s->n_onednn_ops;
   }
+  return ok_status();
 }
 
 // A WKV recurrence on heads [first, first + count) only, over `rows`
@@ -432,7 +445,11 @@ rwkv_edge_status rwkv_edge_init(const void* model, size_t model_bytes, void* are
     if (!onednn::create_context(&s->onednn))
       return make_status(RWKV_EDGE_BACKEND_ERROR, "oneDNN could not create a CPU engine");
     s->onednn_live = true;
-    bind_onednn(s);
+    const Status st = bind_onednn(s);
+    if (st.code != RWKV_EDGE_OK) {
+      release_onednn(s);
+      return st;
+    }
   }
   if (opts.backend == RWKV_EDGE_BACKEND_CUDA) {
     const Status st = cuda_init(s, opts.cuda_device, cuda_ops > 0 ? cuda_ops : s->n_ops,

@@ -19,7 +19,10 @@ const char* kRandomTokens = "1,2,3,250,7,0,299,42,42,42,100,5,17,256,128,64";
 
 float conformance(const std::string& checkpoint, const std::string& expected, const std::string& tokens,
                   float eps = -1.0f, bool use_onednn = false) {
-  const auto got = run_logits(plan_to_bytes(checkpoint, eps), parse_tokens(tokens), use_onednn);
+  rwkv_edge::planner::PlanOptions o;
+  if (eps > 0) o.ln_x_eps = eps;
+  o.onednn_scratch_host = use_onednn;  // oneDNN's scratchpad as this CPU sizes it
+  const auto got = run_logits(plan_to_bytes(checkpoint, o), parse_tokens(tokens), use_onednn);
   const float d = max_abs_diff(got, read_floats(expected));
   std::printf("  conformance %-36s%s%s max|d| = %.3g\n", checkpoint.substr(checkpoint.find_last_of('/') + 1).c_str(),
               eps > 0 ? " eps 1e-5" : "         ", use_onednn ? " oneDNN" : "       ", d);

@@ -301,3 +301,45 @@ TEST_CASE("one OpenMP runtime in the process, the one oneDNN threads on, sized b
   const std::set<std::string> runtimes = loaded_openmp_runtimes();
   CHECK_MESSAGE(runtimes == std::set<std::string>{"libgomp.so"}, "OpenMP runtimes loaded: ", runtimes.size());
 }
+
+TEST_CASE("a plan keeps no oneDNN scratch unless asked; use_onednn on too little is refused with the bytes needed") {
+  // The arena must not depend on the planning machine's CPU: without
+  // --onednn-scratch the scratch region is empty on every host.
+  planner::PlanReport report;
+  plan_to_bytes(data_path("mini-v6.pth"), planner::PlanOptions{}, &report);
+  CHECK(report.arena.scratch_bytes == 0);
+  planner::PlanOptions fixed;
+  fixed.onednn_scratch = 10000;
+  plan_to_bytes(data_path("mini-v6.pth"), fixed, &report);
+  CHECK(report.arena.scratch_bytes == 10048);  // rounded up to the arena alignment
+  if (!shared_available()) return;
+  // rand-v5 has mat-vecs large enough for oneDNN; what they need depends on this CPU.
+  const ModelBytes none = plan_to_bytes(shared_path("random/rand-v5.pth"));
+  rwkv_edge_options opts;
+  rwkv_edge_default_options(&opts);
+  opts.use_onednn = 1;
+  size_t need = 0;
+  REQUIRE(rwkv_edge_arena_size_required(none.data(), none.size, &need).code == RWKV_EDGE_OK);
+  ArenaBuffer arena(need);
+  rwkv_edge_session* s = nullptr;
+  const rwkv_edge_status st = rwkv_edge_init(none.data(), none.size, arena.ptr, need, &opts, &s);
+  if (st.code == RWKV_EDGE_OK) {
+    MESSAGE("skipped: oneDNN on this CPU needs no scratch for rand-v5's mat-vecs");
+    rwkv_edge_release(s);
+    return;
+  }
+  CHECK(st.code == RWKV_EDGE_ARENA_TOO_SMALL);
+  const std::string message = st.message;
+  CHECK_MESSAGE(message.find("keeps 0: plan it with --onednn-scratch ") != std::string::npos, message);
+  const size_t at = message.find("needs ") + 6;
+  const uint64_t bytes = std::stoull(message.substr(at));
+  planner::PlanOptions asked;
+  asked.onednn_scratch = bytes;
+  const ModelBytes enough = plan_to_bytes(shared_path("random/rand-v5.pth"), asked);
+  Session session(enough, opts);
+  CHECK(session.info.n_onednn_ops > 0);
+  asked.onednn_scratch = 0;
+  asked.onednn_scratch_host = true;
+  plan_to_bytes(shared_path("random/rand-v5.pth"), asked, &report);
+  CHECK(report.arena.scratch_bytes == bytes);
+}

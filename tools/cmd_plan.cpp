@@ -79,7 +79,7 @@ void print_budget(uint64_t budget, const planner::PlanReport& r) {
 int cmd_plan(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2,
                             {"-o", "--ln-x-eps", "--quant", "--strategy", "--emb", "--head", "--lora", "--int4-max-error", "--calibration",
-                             "--vocab", "--max-chunk", "--ram-budget"},
+                             "--vocab", "--max-chunk", "--ram-budget", "--onednn-scratch"},
                             {"--json", "--fit-budget"});
   if (a.positional.size() != 1) throw UsageError("expected one input checkpoint");
   if (!a.has("-o")) throw UsageError("missing -o OUT.rwkv");
@@ -99,6 +99,8 @@ int cmd_plan(int argc, char** argv) {
   if (a.has("--ln-x-eps")) o.ln_x_eps = parse_float(a.get("--ln-x-eps"), "--ln-x-eps");
   if (a.has("--ram-budget")) o.ram_budget = parse_bytes(a.get("--ram-budget"), "--ram-budget");
   o.fit_budget = a.has("--fit-budget");
+  if (a.get("--onednn-scratch") == "host") o.onednn_scratch_host = true;
+  else if (a.has("--onednn-scratch")) o.onednn_scratch = parse_bytes(a.get("--onednn-scratch"), "--onednn-scratch");
   const planner::PlanReport r = planner::plan_model(o);
   const auto& d = r.dims;
   const auto& ar = r.arena;
@@ -139,7 +141,9 @@ int cmd_plan(int argc, char** argv) {
   std::printf("%-24s %14llu  %s\n", "planned activations", static_cast<unsigned long long>(ar.planned_bytes),
               ("greedy by size; " + std::to_string(ar.naive_activation_bytes) + " bytes unplanned, " +
                std::to_string(ar.in_place_merges) + " in-place").c_str());
-  std::printf("%-24s %14llu  %s\n", "scratch", static_cast<unsigned long long>(ar.scratch_bytes), "oneDNN scratchpad");
+  std::printf("%-24s %14llu  %s\n", "scratch", static_cast<unsigned long long>(ar.scratch_bytes),
+              ar.scratch_bytes > 0 ? "oneDNN scratchpad (--onednn-scratch)"
+                                   : "none: no oneDNN scratchpad (--onednn-scratch BYTES|host keeps one)");
   if (ar.max_chunk > 0)
     std::printf("%-24s %14llu  %s\n", "prefill (sequence)", static_cast<unsigned long long>(ar.sequence_bytes),
                 ("chunks of up to " + std::to_string(ar.max_chunk) +

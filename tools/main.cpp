@@ -12,6 +12,7 @@ constexpr const char* kUsage =
     "usage: rwkv-edge <command> [options]\n"
     "  plan IN -o OUT.rwkv [--ln-x-eps E] [--vocab world|bytes|none|FILE] [--max-chunk N] [--json]\n"
     "           [--quant T | --strategy S] [--emb T] [--head T] [--lora T] [--int4-max-error E] [--calibration F|none]\n"
+    "           [--onednn-scratch BYTES|host]         arena kept for oneDNN (--onednn); host: as this CPU needs\n"
     "           [--ram-budget BYTES[K|M|G] [--fit-budget]]   refuse a plan whose model + arena exceed it,\n"
     "                                                  or with --fit-budget take the largest quantization that fits\n"
     "                                                  checkpoint (.pth, .safetensors, rwkv.cpp .bin) -> model file\n"
