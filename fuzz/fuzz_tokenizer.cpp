@@ -1,5 +1,4 @@
-// The runtime's tokenizer on arbitrary bytes, with the World vocabulary when
-// it is found (else a built-in one with multi-byte tokens). Properties: all
+// The runtime's tokenizer on arbitrary bytes, with the built-in World vocabulary. Properties: all
 // bytes consumed, the ids decode back to the input exactly, tokenizing in
 // small pieces gives the same ids, and the UTF-8 hold-back never exceeds the
 // text.
@@ -16,31 +15,8 @@
 namespace {
 using rwkv_edge::planner::Vocabulary;
 
-Vocabulary built_in_vocabulary() {
-  std::string text;
-  uint32_t id = 1;
-  auto add = [&](const std::string& token) {
-    text += std::to_string(id++) + " b'";
-    for (const unsigned char c : token) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02x", c);
-      text += hex;
-    }
-    text += "' " + std::to_string(token.size()) + "\n";
-  };
-  for (int b = 0; b < 256; ++b) add(std::string(1, static_cast<char>(b)));
-  for (const char* word : {" the", "th", "he", "the", "in", "ing", " a", "an", "and", "\n\n", "  ", "    ",
-                           "\xe4\xbd\xa0", "\xe4\xbd\xa0\xe5\xa5\xbd", "User", ":", "Assistant"})
-    add(word);
-  return rwkv_edge::planner::parse_vocabulary(text, "built-in", 0);
-}
-
 const Vocabulary& vocabulary() {
-  static const Vocabulary v = [] {
-    if (!rwkv_edge::planner::world_vocabulary_path().empty()) return rwkv_edge::planner::read_world_vocabulary(65536);
-    std::fprintf(stderr, "fuzz_tokenizer: World vocabulary not found; using a built-in one\n");
-    return built_in_vocabulary();
-  }();
+  static const Vocabulary v = rwkv_edge::planner::read_world_vocabulary(65536);
   return v;
 }
 

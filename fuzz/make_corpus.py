@@ -151,8 +151,7 @@ def main():
                    "7 \"it's\" 4", "8 b'\\\\x' 2", "9 '\\U0001f600' 4"]
     put(out, "fuzz_vocabulary", "synthetic.txt", ("\n".join(vocab_lines) + "\n").encode())
     put(out, "fuzz_vocabulary", "crlf.txt", ("\r\n".join(vocab_lines) + "\r\n").encode())
-    world = os.environ.get("RWKV_EDGE_WORLD_VOCAB") or os.path.join(
-        HERE, "..", "..", "shared", "fixtures", "tokenizer", "rwkv_vocab_v20230424.txt")
+    world = os.path.join(HERE, "..", "models", "rwkv_vocab_v20230424.txt")
     if os.path.exists(world):
         lines = open(world, "rb").read().split(b"\n")
         for start in (0, 250, 10000, 30000, 60000):

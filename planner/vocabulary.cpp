@@ -249,20 +249,8 @@ Vocabulary parse_vocabulary(const std::string& text, const std::string& path, ui
   return v;
 }
 
-std::string world_vocabulary_path() {
-  if (const char* env = std::getenv("RWKV_EDGE_WORLD_VOCAB"); env != nullptr && *env != '\0') return env;
-#ifdef RWKV_EDGE_WORLD_VOCAB_DEFAULT
-  if (std::filesystem::exists(RWKV_EDGE_WORLD_VOCAB_DEFAULT)) return RWKV_EDGE_WORLD_VOCAB_DEFAULT;
-#endif
-  return "";
-}
-
 Vocabulary read_world_vocabulary(uint32_t vocab_size) {
-  const std::string path = world_vocabulary_path();
-  if (path.empty())
-    throw PlanError("--vocab world: rwkv_vocab_v20230424.txt was not found; set RWKV_EDGE_WORLD_VOCAB to its path "
-                    "or pass --vocab FILE");
-  Vocabulary v = read_vocabulary_file(path, vocab_size);
+  Vocabulary v = parse_vocabulary(std::string(world_vocabulary_text()), kWorldVocabularyName, vocab_size);
   v.kind = "world";
   return v;
 }
@@ -289,17 +277,14 @@ Vocabulary choose_vocabulary(const std::string& option, uint32_t model_vocab, st
     return byte_vocabulary();
   }
   if (option == "world" || (option.empty() && model_vocab == 65536)) {
-    if (option.empty() && world_vocabulary_path().empty()) {
-      *note = "none: a 65536-token model is World, but rwkv_vocab_v20230424.txt was not found (set "
-              "RWKV_EDGE_WORLD_VOCAB or pass --vocab FILE); text commands will refuse this file";
-      return Vocabulary{};
-    }
     Vocabulary v = read_world_vocabulary(model_vocab);
-    *note = "world (" + world_vocabulary_path() + ")";
+    *note = "world (" + std::string(kWorldVocabularyName) + ", built in, " + std::to_string(v.size()) + " tokens)";
     return v;
   }
   if (option.empty()) {
-    *note = "none: a " + std::to_string(model_vocab) + "-token model needs --vocab FILE";
+    *note = "none: a " + std::to_string(model_vocab) +
+            "-token model is neither byte-level nor World; generate, chat, ppl and tokenize will refuse this file "
+            "(give --vocab FILE, or --vocab none to say so)";
     return Vocabulary{};
   }
   Vocabulary v = read_vocabulary_file(option, model_vocab);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rwkv_edge.h"
@@ -40,19 +41,17 @@ Vocabulary read_vocabulary_file(const std::string& path, uint32_t vocab_size);
 // The same from the file's bytes; `path` names it in errors.
 Vocabulary parse_vocabulary(const std::string& text, const std::string& path, uint32_t vocab_size);
 
-// Where the World vocabulary (rwkv_vocab_v20230424.txt) is: $RWKV_EDGE_WORLD_VOCAB,
-// else the path configured at build time when that file exists; "" when neither.
-std::string world_vocabulary_path();
-
-// The World vocabulary file found by world_vocabulary_path(); throws PlanError
-// saying how to point at it when there is none.
+// The RWKV World vocabulary, built into the planner
+// (models/rwkv_vocab_v20230424.txt, Apache-2.0).
+inline constexpr const char* kWorldVocabularyName = "rwkv_vocab_v20230424.txt";
+std::string_view world_vocabulary_text();
 Vocabulary read_world_vocabulary(uint32_t vocab_size);
 
 // Every id of `text` through the runtime's tokenizer. Throws PlanError.
 std::vector<uint32_t> tokenize_all(const rwkv_edge_tokenizer& tokenizer, const std::string& text);
 
 // plan --vocab: "bytes", "world", "none", a file, or "" (the default: bytes for a
-// 256-token model, World for a 65536-token one when its file is found, else
+// 256-token model, the built-in World vocabulary for a 65536-token one, else
 // none). *note says what was chosen and why.
 Vocabulary choose_vocabulary(const std::string& option, uint32_t model_vocab, std::string* note);
 

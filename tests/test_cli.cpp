@@ -86,12 +86,26 @@ TEST_CASE("plan --strategy: per-matrix table, JSON report, inspect shows the sto
   CHECK(r.out.find("blocks.0.att.key.weight") != std::string::npos);
   CHECK(r.out.find("int4:32") != std::string::npos);
   CHECK(r.out.find("no vocabulary to tokenize") != std::string::npos);  // vocab 24: no calibration, said so
-  CHECK(r.out.find("vocabulary: none: a 24-token model needs --vocab FILE") != std::string::npos);
+  CHECK(r.out.find("vocabulary: none: a 24-token model is neither byte-level nor World") != std::string::npos);
   CHECK(r.out.find("bytes per parameter") != std::string::npos);
   r = run("inspect " + model);
   REQUIRE_MESSAGE(r.status == 0, r.out);
-  CHECK(r.out.find("i4") != std::string::npos);
+  CHECK(r.out.find("i4:32") != std::string::npos);  // int4 with its group size
   CHECK(r.out.find("f16") != std::string::npos);
+  CHECK(r.out.find("vocabulary: none (generate, chat, ppl and tokenize need one") != std::string::npos);
+  r = run("inspect " + model + " --json", true);
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  {
+    const auto inspected = nlohmann::json::parse(r.out);
+    CHECK(inspected["vocabulary"]["kind"] == "none");
+    int int4 = 0;
+    for (const auto& t : inspected["tensors"]) {
+      if (t["dtype"] != "i4") continue;
+      CHECK(t["group_size"] == 32);
+      ++int4;
+    }
+    CHECK(int4 > 0);
+  }
   r = run("plan " + data_path("mini-v5.2.pth") + " -o " + model + " --json");
   REQUIRE_MESSAGE(r.status == 0, r.out);
   const double fp32_bytes = nlohmann::json::parse(r.out)["bytes_per_parameter"].get<double>();
@@ -353,6 +367,8 @@ TEST_CASE("tokenize and detokenize: ids on one line, bytes back unchanged, clear
   Run r = run("plan " + std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin -o " + model);
   REQUIRE_MESSAGE(r.status == 0, r.out);
   CHECK(r.out.find("vocabulary: bytes") != std::string::npos);
+  r = run("inspect " + model + " --json", true);
+  CHECK(nlohmann::json::parse(r.out)["vocabulary"] == nlohmann::json{{"kind", "bytes"}, {"source", ""}, {"tokens", 256}});
   r = run("tokenize " + model + " --text 'hi!'", true);
   CHECK(r.status == 0);
   CHECK(r.out == "104,105,33\n");
@@ -374,10 +390,10 @@ TEST_CASE("tokenize and detokenize: ids on one line, bytes back unchanged, clear
   r = run("tokenize " + model);
   CHECK(r.status != 0);
   CHECK(r.out.find("exactly one of --text and --file") != std::string::npos);
-  if (shared_available()) {
-    r = run("tokenize --vocab " + shared_path("tokenizer/rwkv_vocab_v20230424.txt") + " --text 'User: hi'", true);
-    CHECK(r.out == "24281,59,4571\n");  // visible.jsonl's second line
-  }
+  r = run("tokenize --vocab world --text 'User: hi'", true);  // built in: no file, no environment
+  CHECK(r.out == "24281,59,4571\n");  // the official tokenizer's ids
+  r = run("tokenize --vocab " + std::string(RWKV_EDGE_MODELS) + "/rwkv_vocab_v20230424.txt --text 'User: hi'", true);
+  CHECK(r.out == "24281,59,4571\n");
   std::remove(text.c_str());
   std::remove(model.c_str());
 }

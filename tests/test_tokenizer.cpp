@@ -11,6 +11,7 @@
 #include <random>
 #include <unistd.h>
 
+#include "importers.h"
 #include "plan_error.h"
 #include "text_stream.h"
 #include "test_support.h"
@@ -102,12 +103,10 @@ std::vector<uint32_t> reference_encode(const planner::Vocabulary& v, const std::
   return out;
 }
 
+// The World vocabulary built into the planner (models/rwkv_vocab_v20230424.txt).
 const planner::Vocabulary* world_vocabulary() {
-  static const planner::Vocabulary v = [] {
-    if (!test::shared_available()) return planner::Vocabulary{};
-    return planner::read_vocabulary_file(test::shared_path("tokenizer/rwkv_vocab_v20230424.txt"), 65536);
-  }();
-  return v.empty() ? nullptr : &v;
+  static const planner::Vocabulary v = planner::read_world_vocabulary(65536);
+  return &v;
 }
 
 // A file in /tmp, removed when the test binary exits, whether its checks pass or not.
@@ -127,14 +126,49 @@ std::string write_temp(const std::string& name, const std::string& text) {
 
 }  // namespace
 
+TEST_CASE("the built-in World vocabulary is the official file, byte for byte") {
+  const std::string_view built_in = planner::world_vocabulary_text();
+  CHECK(built_in.size() == 1093733);
+  CHECK(world_vocabulary()->size() == 65536);  // the model's ids; the file names 1..65529
+  CHECK(world_vocabulary()->kind == "world");
+  const std::vector<uint8_t> committed = test::read_file(std::string(RWKV_EDGE_MODELS) + "/rwkv_vocab_v20230424.txt");
+  CHECK(std::string_view(reinterpret_cast<const char*>(committed.data()), committed.size()) == built_in);
+  if (!test::shared_available()) return;
+  const std::vector<uint8_t> shared = test::read_file(test::shared_path("tokenizer/rwkv_vocab_v20230424.txt"));
+  CHECK(shared == committed);
+}
+
+TEST_CASE("a 65536-token model gets the World vocabulary by default, none only when asked") {
+  planner::Checkpoint ck = planner::load_checkpoint(test::data_path("mini-v7.pth"));
+  for (const char* name : {"emb.weight", "head.weight"}) {  // the mini model, widened to World's 65536 tokens
+    planner::Tensor& t = ck.tensors.at(name);
+    const uint64_t cols = t.shape[1];
+    t.shape[0] = 65536;
+    t.data = test::random_normal(65536 * cols, 3, 0.1f);
+  }
+  planner::PlanOptions o;
+  o.output = "/tmp/rwkv-edge-test-world-" + std::to_string(getpid()) + ".rwkv";
+  planner::PlanReport r = planner::plan_checkpoint(ck, "wide", o);
+  CHECK_MESSAGE(r.vocabulary.rfind("world (rwkv_vocab_v20230424.txt, built in, 65536 tokens)", 0) == 0, r.vocabulary);
+  const test::ModelBytes m = test::load_model_bytes(o.output);
+  rwkv_edge_tokenizer t{};
+  REQUIRE(rwkv_edge_tokenizer_from_model(m.data(), m.size, &t).code == RWKV_EDGE_OK);
+  CHECK(encode(t, "User: hi") == std::vector<uint32_t>{24281, 59, 4571});
+  o.vocab = "none";
+  r = planner::plan_checkpoint(ck, "wide", o);
+  CHECK(r.vocabulary == "none (--vocab none)");
+  std::remove(o.output.c_str());
+}
+
 TEST_CASE("World tokenizer equals the official one on the visible set and the committed cases") {
   const planner::Vocabulary* v = world_vocabulary();
-  if (v == nullptr) return;  // shared_available() said why
   const rwkv_edge_tokenizer t = v->view();
   REQUIRE(rwkv_edge_tokenizer_check(&t).code == RWKV_EDGE_OK);
   CHECK(t.max_token_bytes == 128);
   size_t checked = 0;
-  for (const std::string& file : {test::shared_path("tokenizer/visible.jsonl"), test::data_path("world_tokenizer_cases.jsonl")}) {
+  std::vector<std::string> files = {test::data_path("world_tokenizer_cases.jsonl")};
+  if (test::shared_available()) files.push_back(test::shared_path("tokenizer/visible.jsonl"));
+  for (const std::string& file : files) {
     const std::vector<Case> cases = read_cases(file);
     CHECK(!cases.empty());
     for (const Case& c : cases) {
@@ -150,7 +184,6 @@ TEST_CASE("World tokenizer equals the official one on the visible set and the co
 
 TEST_CASE("World tokenizer equals a plain greedy reference on random text and bytes") {
   const planner::Vocabulary* v = world_vocabulary();
-  if (v == nullptr) return;
   const rwkv_edge_tokenizer t = v->view();
   std::mt19937 rng(7);
   const std::vector<std::string> pieces = {"the", " of", "中", "文", "😀", "\n", "  ", "ing", "é", "\xff", "\x80", "0", "12"};

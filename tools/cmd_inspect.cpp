@@ -22,6 +22,28 @@ const char* region_name(fb::RegionKind k) {
   return "?";
 }
 
+// "i4:32" for int4 (its group size), else the dtype's name.
+std::string stored_type(const fb::Tensor& t) {
+  std::string name = dtype_name(t.dtype());
+  if (t.dtype() == fb::DType::I4) name += ":" + std::to_string(t.group_size());
+  return name;
+}
+
+struct VocabularySummary {
+  std::string kind = "none", source;
+  uint32_t tokens = 0;  // ids, as the model numbers them (World's id 0 has no bytes)
+};
+
+VocabularySummary vocabulary_summary(const fb::Model& m) {
+  VocabularySummary v;
+  const fb::Tokenizer* t = m.tokenizer();
+  if (t == nullptr) return v;
+  if (t->kind() != nullptr) v.kind = t->kind()->str();
+  if (t->source() != nullptr) v.source = t->source()->str();
+  if (t->token_offsets() != nullptr && t->token_offsets()->size() > 0) v.tokens = t->token_offsets()->size() - 1;
+  return v;
+}
+
 }  // namespace
 
 int cmd_inspect(int argc, char** argv) {
@@ -53,6 +75,8 @@ int cmd_inspect(int argc, char** argv) {
                      {"ln_x_eps", md.ln_x_eps()}, {"rescale_layer", md.rescale_layer()},
                      {"source", md.source() ? md.source()->str() : ""},
                      {"source_format", md.source_format() ? md.source_format()->str() : ""}};
+    const VocabularySummary vocab = vocabulary_summary(m);
+    j["vocabulary"] = {{"kind", vocab.kind}, {"source", vocab.source}, {"tokens", vocab.tokens}};
     j["regions"] = nlohmann::json::array();
     j["regions"].push_back({{"kind", "session"}, {"offset", 0}, {"bytes", session_bytes}});
     for (const fb::Region* r : *plan.regions())
@@ -61,10 +85,13 @@ int cmd_inspect(int argc, char** argv) {
     j["prefill"] = {{"max_chunk", plan.max_chunk()}, {"offset", plan.max_chunk() ? seq_base : 0},
                     {"bytes", plan.sequence_bytes()}};
     j["tensors"] = nlohmann::json::array();
-    for (const fb::Tensor* t : *m.tensors())
-      j["tensors"].push_back({{"name", t->name()->str()}, {"dtype", dtype_name(t->dtype())},
-                              {"shape", std::vector<uint64_t>(t->shape()->begin(), t->shape()->end())},
-                              {"offset", t->offset()}, {"bytes", t->length()}});
+    for (const fb::Tensor* t : *m.tensors()) {
+      nlohmann::json tensor = {{"name", t->name()->str()}, {"dtype", dtype_name(t->dtype())},
+                               {"shape", std::vector<uint64_t>(t->shape()->begin(), t->shape()->end())},
+                               {"offset", t->offset()}, {"bytes", t->length()}};
+      if (t->dtype() == fb::DType::I4) tensor["group_size"] = t->group_size();
+      j["tensors"].push_back(tensor);
+    }
     j["ops"] = m.graph()->size();
     j["cuda_ops"] = cuda_ops;
     j["buffers"] = plan.buffers()->size();
@@ -76,6 +103,12 @@ int cmd_inspect(int argc, char** argv) {
               md.source_format() ? md.source_format()->c_str() : "?");
   std::printf("  layers %u, n_embd %u, heads %u x %u, ffn %u, vocab %u, ln_x eps %g\n", md.n_layer(), md.n_embd(),
               md.n_head(), md.head_size(), md.n_ffn(), md.vocab_size(), static_cast<double>(md.ln_x_eps()));
+  const VocabularySummary vocab = vocabulary_summary(m);
+  if (vocab.kind == "none")
+    std::printf("  vocabulary: none (generate, chat, ppl and tokenize need one: plan again with --vocab)\n");
+  else
+    std::printf("  vocabulary: %s%s, %u tokens\n", vocab.kind.c_str(),
+                vocab.source.empty() ? "" : (" (" + vocab.source + ")").c_str(), vocab.tokens);
   std::printf("  %u ops, %u buffers, %u tensors; weights and description checksums OK\n", m.graph()->size(),
               plan.buffers()->size(), m.tensors()->size());
   if (cuda_ops > 0)
@@ -112,9 +145,9 @@ int cmd_inspect(int argc, char** argv) {
     }
     std::printf("\n");
   }
-  std::printf("  %-36s %-5s %-14s %12s %12s\n", "tensor", "dtype", "shape", "offset", "bytes");
+  std::printf("  %-36s %-7s %-14s %12s %12s\n", "tensor", "dtype", "shape", "offset", "bytes");
   for (const fb::Tensor* t : *m.tensors())
-    std::printf("  %-36s %-5s %-14s %12llu %12llu\n", t->name()->c_str(), dtype_name(t->dtype()),
+    std::printf("  %-36s %-7s %-14s %12llu %12llu\n", t->name()->c_str(), stored_type(*t).c_str(),
                 shape_text(*t->shape()).c_str(), static_cast<unsigned long long>(t->offset()),
                 static_cast<unsigned long long>(t->length()));
   std::printf("\nmodel file %llu bytes (description %llu, weights %llu); arena %llu bytes; total %s\n",
