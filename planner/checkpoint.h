@@ -18,6 +18,9 @@ struct Tensor {
   std::vector<uint64_t> shape;
   std::vector<float> data;
   SourceDType source_dtype = SourceDType::F32;
+  // A block-quantized source (rwkv.cpp's ggml Q4_0 ... Q8_0): its bits per
+  // value (4, 5 or 8); 0 for a float source. `data` holds it dequantized.
+  uint32_t source_block_bits = 0;
 
   uint64_t numel() const;
   // Shape with all size-1 dimensions removed (torch's squeeze()).

@@ -26,11 +26,11 @@ void unpack_levels(const uint8_t* qs, const uint8_t* qh, int* levels) {
 
 std::optional<GgmlBlockType> ggml_block_type(int32_t type) {
   switch (type) {
-    case 2: return GgmlBlockType{"Q4_0", 18};
-    case 3: return GgmlBlockType{"Q4_1", 20};
-    case 7: return GgmlBlockType{"Q5_0", 22};
-    case 8: return GgmlBlockType{"Q5_1", 24};
-    case 9: return GgmlBlockType{"Q8_0", 34};
+    case 2: return GgmlBlockType{"Q4_0", 18, 4};
+    case 3: return GgmlBlockType{"Q4_1", 20, 4};
+    case 7: return GgmlBlockType{"Q5_0", 22, 5};
+    case 8: return GgmlBlockType{"Q5_1", 24, 5};
+    case 9: return GgmlBlockType{"Q8_0", 34, 8};
     default: return std::nullopt;
   }
 }

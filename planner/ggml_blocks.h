@@ -12,6 +12,7 @@ namespace rwkv_edge::planner {
 struct GgmlBlockType {
   const char* name;
   uint32_t block_bytes;  // per 32 values
+  uint32_t bits;         // per value, before the block's scale (4, 5 or 8)
 };
 
 inline constexpr uint32_t kGgmlBlockValues = 32;

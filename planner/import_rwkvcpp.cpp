@@ -14,6 +14,7 @@ bool contains(const std::string& s, const char* part) { return s.find(part) != s
 Tensor transpose_2d(const Tensor& t) {
   Tensor out;
   out.source_dtype = t.source_dtype;
+  out.source_block_bits = t.source_block_bits;
   const uint64_t rows = t.shape[0], cols = t.shape[1];
   out.shape = {cols, rows};
   out.data.resize(t.data.size());
@@ -39,6 +40,7 @@ void undo_transforms(Checkpoint& ck, const std::string& what) {
       for (int p = 0; p < 6; ++p) {
         Tensor part;
         part.source_dtype = t.source_dtype;
+        part.source_block_bits = t.source_block_bits;
         part.shape = {1, 1, c};
         part.data.assign(t.data.begin() + static_cast<long>(p * c),
                          t.data.begin() + static_cast<long>((p + 1) * c));
@@ -65,6 +67,7 @@ void undo_transforms(Checkpoint& ck, const std::string& what) {
       const uint64_t n = u.shape[0], c = u.shape[1], l = u.shape[2];
       Tensor p;
       p.source_dtype = u.source_dtype;
+      p.source_block_bits = u.source_block_bits;
       p.shape = {n, l, c};
       p.data.resize(u.data.size());
       for (uint64_t i = 0; i < n; ++i)
@@ -141,6 +144,7 @@ Checkpoint import_rwkvcpp_bin(const uint8_t* data, size_t size, const std::strin
       const uint64_t blocks = numel / kGgmlBlockValues;
       const uint8_t* p = r.take(blocks * q->block_bytes);
       t.source_dtype = SourceDType::F32;
+      t.source_block_bits = q->bits;
       t.data.resize(numel);
       dequantize_ggml_blocks(type, p, blocks, t.data.data());
       if (quantized.find(q->name) == std::string::npos) quantized += std::string(quantized.empty() ? "" : ", ") + q->name;

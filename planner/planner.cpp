@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "calibration.h"
+#include "default_quant.h"
 #include "importers.h"
 #include "mapped_file.h"
 #include "matmul.h"
@@ -156,13 +157,17 @@ std::vector<QuantStrategy> smaller_quantizations(const QuantStrategy& asked) {
 
 }  // namespace
 
-PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name, const PlanOptions& options) {
+PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name, const PlanOptions& asked) {
+  PlanOptions options = asked;
+  std::string kept;
+  options.quant = keep_source_precision(ck, asked.quant, &kept);
   if (!(options.ln_x_eps > 0.0f) || !std::isfinite(options.ln_x_eps))
     throw PlanError("--ln-x-eps must be a positive number");
   if (options.output.empty()) throw PlanError("no output path given");
   PlanReport report;
   report.dims = detect_model(ck);
   report.source_format = ck.format;
+  if (asked.quant.segments.empty()) report.default_quant = kept;
   for (const auto& [name, t] : ck.tensors) {
     report.parameters += t.numel();
     // A NaN or Inf weight is a corrupt checkpoint; quantizing it would have no defined level.
@@ -228,7 +233,8 @@ PlanReport plan_model(const PlanOptions& options) {
   if (!options.fit_budget) return plan_checkpoint(ck, source, options);
   if (options.ram_budget == 0) throw PlanError("--fit-budget needs --ram-budget");
   std::vector<BudgetAttempt> tried;
-  for (const QuantStrategy& q : smaller_quantizations(options.quant)) {
+  std::string kept;
+  for (const QuantStrategy& q : smaller_quantizations(keep_source_precision(ck, options.quant, &kept))) {
     PlanOptions attempt = options;
     attempt.quant = q;
     try {

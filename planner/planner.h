@@ -18,7 +18,7 @@ struct PlanOptions {
   std::string input;
   std::string output;
   float ln_x_eps = kOfficialLnXEps;
-  QuantStrategy quant;  // default: every weight float32
+  QuantStrategy quant;  // default (no segments): the checkpoint's precision (default_quant.h)
   // int4 calibration text: "" = built in, "none" = plain rounding, else a
   // file, tokenized with the vocabulary below.
   std::string calibration;
@@ -61,6 +61,7 @@ struct PlanReport {
   std::vector<TensorQuantReport> quantized;  // one per mat-vec/embedding table when a strategy is given
   std::string calibration;                   // what int4 calibrated on, or why it did not
   std::string vocabulary;                    // what was embedded, or why nothing
+  std::string default_quant;                 // without --quant/--strategy: the precision kept, and why
   std::vector<BudgetAttempt> budget_attempts;  // with a RAM budget: what was tried, the written plan last
 };
 

@@ -137,7 +137,7 @@ TEST_CASE("plan --strategy: per-matrix table, JSON report, inspect shows the sto
 TEST_CASE("ppl scores a text in bits per byte: the logits' log-likelihood, summed") {
   const std::string model = "/tmp/rwkv-edge-cli-ppl.rwkv";
   const std::string text = data_path("text/gpl-3.0.txt");
-  REQUIRE(run("plan " + std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin -o " + model).status == 0);
+  REQUIRE(run("plan " + std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin --quant fp32 -o " + model).status == 0);
   const Run r = run("ppl " + model + " --file " + text + " --max-bytes 1500 --json", true);
   REQUIRE_MESSAGE(r.status == 0, r.out);
   const auto j = nlohmann::json::parse(r.out);

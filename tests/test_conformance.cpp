@@ -22,6 +22,9 @@ float conformance(const std::string& checkpoint, const std::string& expected, co
   rwkv_edge::planner::PlanOptions o;
   if (eps > 0) o.ln_x_eps = eps;
   o.onednn_scratch_host = use_onednn;  // oneDNN's scratchpad as this CPU sizes it
+  // The fixtures are the official package's "cpu fp32" strategy: every weight float32
+  // (a plan's default keeps the checkpoint's fp16 or bf16, which rounds the folded embedding).
+  o.quant.segments = {{rwkv_edge::planner::parse_weight_choice("fp32"), 0}};
   const auto got = run_logits(plan_to_bytes(checkpoint, o), parse_tokens(tokens), use_onednn);
   const float d = max_abs_diff(got, read_floats(expected));
   std::printf("  conformance %-36s%s%s max|d| = %.3g\n", checkpoint.substr(checkpoint.find_last_of('/') + 1).c_str(),

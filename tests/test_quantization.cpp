@@ -19,6 +19,7 @@
 #include "ggml_blocks.h"
 #include "importers.h"
 #include "plan_error.h"
+#include "default_quant.h"
 #include "quant_strategy.h"
 #include "quantize_matrix.h"
 #include "quantized_ops.h"
@@ -490,4 +491,51 @@ TEST_CASE("bits per byte on English text: the issue's targets on tiny-rwkv-5v2-7
     CHECK_MESSAGE(delta <= t.max_delta_percent, t.quant);
     CHECK_MESSAGE(per_param <= t.max_bytes_per_parameter, t.quant);
   }
+}
+
+TEST_CASE("without --quant a plan keeps the checkpoint's precision (the default formats table)") {
+  using rwkv_edge::planner::SourceDType;
+  using rwkv_edge::planner::Tensor;
+  const auto kept = [](SourceDType type, uint32_t block_bits) {
+    Tensor t;
+    t.source_dtype = type;
+    t.source_block_bits = block_bits;
+    return rwkv_edge::planner::choice_name(rwkv_edge::planner::source_precision(t));
+  };
+  CHECK(kept(SourceDType::F32, 0) == "fp32");
+  CHECK(kept(SourceDType::F16, 0) == "fp16");
+  CHECK(kept(SourceDType::BF16, 0) == "bf16");
+  CHECK(kept(SourceDType::F32, 8) == "int8");   // Q8_0
+  CHECK(kept(SourceDType::F32, 5) == "int8");   // Q5_0, Q5_1
+  CHECK(kept(SourceDType::F32, 4) == "int4:32");  // Q4_0, Q4_1: the same 32-value groups
+
+  const auto plan_formats = [](const std::string& checkpoint, rwkv_edge::planner::PlanOptions o = {}) {
+    rwkv_edge::planner::PlanReport r;
+    plan_to_bytes(checkpoint, o, &r);
+    return r;
+  };
+  CHECK(plan_formats(data_path("mini-v5.2.pth")).quantized.empty());  // fp32: nothing converted
+  CHECK(plan_formats(data_path("mini-v5.2.pth")).default_quant.rfind("fp32 (the checkpoint's precision", 0) == 0);
+  for (const auto& [file, format] : {std::pair<std::string, std::string>{"mini-v4-fp16.pth", "fp16"},
+                                     {"mini-v5.2-bf16.pth", "bf16"}, {"mini-v6-bf16.pth", "bf16"}}) {
+    CAPTURE(file);
+    const rwkv_edge::planner::PlanReport r = plan_formats(data_path(file));
+    CHECK(r.default_quant.rfind(format + " (the checkpoint's precision", 0) == 0);
+    REQUIRE(!r.quantized.empty());
+    for (const auto& t : r.quantized)
+      if (t.name.ends_with(".weight")) CHECK_MESSAGE(rwkv_edge::planner::choice_name(t.stored) == format, t.name);
+  }
+  const std::string fp16_bin = std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin";
+  const rwkv_edge::planner::PlanReport tiny = plan_formats(fp16_bin);
+  CHECK(tiny.default_quant.rfind("fp16", 0) == 0);
+  CHECK(tiny.file_bytes < read_file(fp16_bin).size() * 21 / 20);  // 1.54 MB from 1.50 MB, not 2.85 MB
+  rwkv_edge::planner::PlanOptions asked;
+  asked.quant.segments = {{rwkv_edge::planner::parse_weight_choice("fp32"), 0}};
+  const rwkv_edge::planner::PlanReport fp32 = plan_formats(fp16_bin, asked);
+  CHECK(fp32.default_quant.empty());  // --quant overrides
+  CHECK(fp32.file_bytes > tiny.file_bytes * 18 / 10);
+  if (!shared_available()) return;
+  const rwkv_edge::planner::PlanReport q5 = plan_formats(shared_path("tiny/tiny-rwkv-6v0-3m-Q5_1.bin"));
+  CHECK_MESSAGE(q5.default_quant.rfind("int8 (the checkpoint's precision; embedding fp32, head fp32", 0) == 0,
+                q5.default_quant);
 }

@@ -119,7 +119,7 @@ int cmd_plan(int argc, char** argv) {
         {"ops", r.n_ops}, {"tensors", r.n_tensors}, {"buffers", r.n_buffers},
         {"bytes_per_parameter", static_cast<double>(r.file_bytes) / static_cast<double>(r.parameters)},
         {"quantized", quant_json(r.quantized)}, {"calibration", r.calibration},
-        {"vocabulary", r.vocabulary}};
+        {"vocabulary", r.vocabulary}, {"formats", r.default_quant.empty() ? "as asked" : r.default_quant}};
     if (o.ram_budget > 0) j["ram_budget"] = budget_json(o.ram_budget, r);
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
@@ -129,6 +129,7 @@ int cmd_plan(int argc, char** argv) {
               d.n_head, d.head_size, d.n_ffn, d.vocab);
   std::printf("wrote %s: %u ops, %u tensors, ln_x eps %g\n\n", o.output.c_str(), r.n_ops, r.n_tensors,
               static_cast<double>(o.ln_x_eps));
+  if (!r.default_quant.empty()) std::printf("formats: %s\n", r.default_quant.c_str());
   if (!r.quantized.empty()) print_quant_table(r.quantized);
   std::printf("vocabulary: %s\n", r.vocabulary.c_str());
   if (!r.calibration.empty()) std::printf("int4 calibration: %s\n", r.calibration.c_str());
