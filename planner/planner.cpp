@@ -180,7 +180,7 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
   BuildOptions build;
   build.ln_x_eps = options.ln_x_eps;
   Graph g = build_step_graph(ck, report.dims, build);
-  assign_placement(g, layer_placements(options.quant.segments, report.dims.n_layer));
+  const std::vector<fb::Placement> placements = layer_placements(options.quant.segments, report.dims.n_layer);
   const std::vector<TableChoice> choices = table_choices(g, options.quant, report.dims.n_layer);
   CalibrationRequest calibration;
   for (const TableChoice& c : choices)
@@ -192,6 +192,9 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
     hessians = collect_hessians(g, report.dims, options.ln_x_eps, calibration);
   }
   report.quantized = apply_choices(g, choices, options.quant, hessians);
+  // Placed only now: calibration runs the float32 graph on this machine's CPU,
+  // whatever devices the plan's layers will run on.
+  assign_placement(g, placements);
   if (options.max_chunk > kMaxChunk)
     throw PlanError("--max-chunk " + std::to_string(options.max_chunk) + " is above the limit of " +
                     std::to_string(kMaxChunk));

@@ -136,3 +136,29 @@ TEST_CASE("a GPU-then-CPU split hands the CPU every value it reads, and state st
       CHECK(handed_to_host(model, graph.size(), b) == (b == model.arena()->logits_buffer()));
   }
 }
+
+TEST_CASE("calibration runs on the CPU whatever the placement: a CUDA strategy calibrates as a CPU one") {
+  // The tiny model is byte-level, so int8 and int4 calibrate on the built-in sample by default.
+  const std::string tiny = std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin";
+  for (const std::string quant : {"int8", "int4"}) {
+    CAPTURE(quant);
+    planner::PlanOptions placed, anywhere;
+    placed.quant.segments = planner::parse_strategy("cuda " + quant + " *6 -> cpu " + quant);
+    anywhere.quant.segments = planner::parse_strategy(quant + " *6 -> " + quant);
+    planner::PlanReport a, b;
+    const ModelBytes m = plan_to_bytes(tiny, placed, &a);
+    plan_to_bytes(tiny, anywhere, &b);
+    CHECK_MESSAGE(a.calibration.find("built-in English sample") != std::string::npos, a.calibration);
+    CHECK(a.calibration == b.calibration);
+    REQUIRE(a.quantized.size() == b.quantized.size());
+    uint32_t calibrated = 0;
+    for (size_t i = 0; i < a.quantized.size(); ++i) {
+      CHECK(a.quantized[i].relative_output == b.quantized[i].relative_output);  // the same activations
+      calibrated += a.quantized[i].relative_output >= 0.0;  // measured over calibration inputs
+    }
+    CHECK(calibrated >= 12 * 7);  // every layer's matrices
+    VerifiedModel vm;
+    REQUIRE(verify_model(m.data(), m.size, true, &vm).code == RWKV_EDGE_OK);
+    CHECK(planned_cuda_ops(*vm.model) > 0);
+  }
+}
