@@ -64,7 +64,13 @@ Checkpoint import_pth(const uint8_t* data, size_t size, const std::string& what)
   const std::string prefix = pickle->name.substr(0, pickle->name.size() - 8);  // "<dir>/"
   Checkpoint ck;
   ck.format = "pth";
-  for (const PickledTensor& p : unpickle_state_dict(data + pickle->data_offset, pickle->size, what)) {
+  std::vector<PickledTensor> pickled;
+  try {
+    pickled = unpickle_state_dict(data + pickle->data_offset, pickle->size, what);
+  } catch (const PlanError& e) {
+    throw PlanError(std::string(e.what()) + " (its data.pkl is not a model's state dict: is this an RWKV checkpoint?)");
+  }
+  for (const PickledTensor& p : pickled) {
     auto it = by_name.find(prefix + "data/" + p.storage_key);
     if (it == by_name.end())
       throw PlanError(what + ": tensor '" + p.name + "' refers to missing storage data/" + p.storage_key);

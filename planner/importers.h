@@ -15,4 +15,8 @@ Checkpoint import_rwkvcpp_bin(const uint8_t* data, size_t size, const std::strin
 
 Checkpoint load_checkpoint(const std::string& path);
 
+// Which importer load_checkpoint would use for these bytes (by their first bytes).
+enum class CheckpointKind { None, Pth, RwkvCppBin, Safetensors };
+CheckpointKind checkpoint_kind(const uint8_t* data, size_t size);
+
 }  // namespace rwkv_edge::planner

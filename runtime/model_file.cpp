@@ -40,9 +40,10 @@ void encode_prefix(const FilePrefix& prefix, uint8_t out[kPrefixBytes]) {
 }
 
 Status decode_prefix(const uint8_t* file, size_t file_bytes, FilePrefix* prefix) {
+  if (file_bytes == 0) return make_status(RWKV_EDGE_BAD_MODEL, "the model is empty (0 bytes)");
   if (file == nullptr) return make_status(RWKV_EDGE_INVALID_ARGUMENT, "model pointer is null");
   if (file_bytes < kPrefixBytes)
-    return make_status(RWKV_EDGE_BAD_MODEL, "model is %zu bytes, shorter than the %llu-byte header",
+    return make_status(RWKV_EDGE_BAD_MODEL, "not an rwkv-edge model file: %zu bytes, shorter than the %llu-byte header",
                        file_bytes, static_cast<unsigned long long>(kPrefixBytes));
   if (std::memcmp(file, kFileMagic, sizeof kFileMagic) != 0)
     return make_status(RWKV_EDGE_BAD_MODEL, "not an rwkv-edge model file (bad magic)");

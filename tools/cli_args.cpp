@@ -40,11 +40,29 @@ Args parse_args(int argc, char** argv, int first, const std::set<std::string>& w
   return a;
 }
 
+std::string quoted(const std::string& text) {
+  constexpr size_t kShown = 40;
+  std::string out = "'";
+  for (size_t i = 0; i < text.size() && i < kShown; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 32 && c < 127 && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  out += "'";
+  if (text.size() > kShown) out += " (" + std::to_string(text.size()) + " bytes; the first " + std::to_string(kShown) + " shown)";
+  return out;
+}
+
 uint64_t parse_uint(const std::string& text, const std::string& what, uint64_t max) {
-  if (text.empty() || text.size() > 20) throw UsageError(what + " must be a number, got '" + text + "'");
+  if (text.empty() || text.size() > 20) throw UsageError(what + " must be a number, got " + quoted(text));
   uint64_t v = 0;
   for (char c : text) {
-    if (c < '0' || c > '9') throw UsageError(what + " must be a non-negative integer, got '" + text + "'");
+    if (c < '0' || c > '9') throw UsageError(what + " must be a non-negative integer, got " + quoted(text));
     if (v > (max - static_cast<uint64_t>(c - '0')) / 10) throw UsageError(what + " is too large: " + text);
     v = v * 10 + static_cast<uint64_t>(c - '0');
   }
@@ -60,7 +78,7 @@ uint64_t parse_bytes(const std::string& text, const std::string& what) {
   else if (suffix == "M" || suffix == "MiB") shift = 20;
   else if (suffix == "G" || suffix == "GiB") shift = 30;
   else if (!suffix.empty())
-    throw UsageError(what + " must be a byte count (digits, optionally K, M or G), got '" + text + "'");
+    throw UsageError(what + " must be a byte count (digits, optionally K, M or G), got " + quoted(text));
   const uint64_t v = parse_uint(text.substr(0, digits), what, UINT64_MAX >> shift);
   if (v == 0) throw UsageError(what + " must be at least 1 byte");
   return v << shift;
@@ -71,7 +89,7 @@ float parse_float(const std::string& text, const std::string& what) {
   char* end = nullptr;
   const float v = std::strtof(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v))
-    throw UsageError(what + " must be a finite number, got '" + text + "'");
+    throw UsageError(what + " must be a finite number, got " + quoted(text));
   return v;
 }
 
@@ -107,11 +125,16 @@ RuntimeChoice parse_runtime_choice(const Args& a) {
   const uint32_t cores = std::max(1u, std::thread::hardware_concurrency());
   c.threads = std::min<uint32_t>(cores, RWKV_EDGE_MAX_THREADS);
   if (a.has("--threads")) {
-    const uint64_t n = parse_uint(a.get("--threads"), "--threads", 1u << 20);
-    if (n == 0) throw UsageError("--threads must be at least 1");
-    if (n > RWKV_EDGE_MAX_THREADS)
-      throw UsageError("--threads " + std::to_string(n) + " is more than a session's pool holds (" +
-                       std::to_string(RWKV_EDGE_MAX_THREADS) + ")");
+    const std::string text = a.get("--threads");
+    const std::string range = "--threads must be a whole number from 1 to " + std::to_string(RWKV_EDGE_MAX_THREADS) +
+                              " (a session's pool holds at most " + std::to_string(RWKV_EDGE_MAX_THREADS) + "), got ";
+    uint64_t n = 0;
+    try {
+      n = parse_uint(text, "--threads", 1u << 20);
+    } catch (const UsageError&) {
+      throw UsageError(range + quoted(text));
+    }
+    if (n == 0 || n > RWKV_EDGE_MAX_THREADS) throw UsageError(range + quoted(text));
     c.threads = static_cast<uint32_t>(n);
     if (c.threads > cores)
       std::fprintf(stderr, "note: --threads %u is more than this machine's %u cores; rows are split evenly, "
@@ -119,11 +142,11 @@ RuntimeChoice parse_runtime_choice(const Args& a) {
   }
   c.use_onednn = a.has("--onednn");
   const std::string backend = a.get("--backend", "cpu");
-  if (backend != "cpu" && backend != "cuda") throw UsageError("--backend must be cpu or cuda, got '" + backend + "'");
+  if (backend != "cpu" && backend != "cuda") throw UsageError("--backend must be cpu or cuda, got " + quoted(backend));
   c.backend = backend == "cuda" ? RWKV_EDGE_BACKEND_CUDA : RWKV_EDGE_BACKEND_CPU;
   const std::string inputs = a.get("--prefill-inputs", "float");
   if (inputs != "float" && inputs != "int8")
-    throw UsageError("--prefill-inputs must be float or int8, got '" + inputs + "'");
+    throw UsageError("--prefill-inputs must be float or int8, got " + quoted(inputs));
   c.prefill_inputs = inputs == "int8" ? RWKV_EDGE_PREFILL_INPUTS_INT8 : RWKV_EDGE_PREFILL_INPUTS_FLOAT;
   const std::string k = a.get("--kernels", "auto");
   for (uint32_t v = RWKV_EDGE_KERNELS_AUTO; v <= RWKV_EDGE_KERNELS_NEON; ++v)
@@ -131,7 +154,7 @@ RuntimeChoice parse_runtime_choice(const Args& a) {
       c.kernels = v;
       return c;
     }
-  throw UsageError("--kernels must be auto, scalar, avx2 or neon, got '" + k + "'");
+  throw UsageError("--kernels must be auto, scalar, avx2 or neon, got " + quoted(k));
 }
 
 std::set<std::string> with_runtime_switches(std::set<std::string> switches) {

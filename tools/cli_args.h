@@ -30,6 +30,10 @@ struct Args {
 Args parse_args(int argc, char** argv, int first, const std::set<std::string>& with_value,
                 const std::set<std::string>& switches);
 
+// A user's value inside a message: in quotes, non-printable bytes as \xNN,
+// at most 40 bytes of it (a binary file given as a list must not flood the terminal).
+std::string quoted(const std::string& text);
+
 uint64_t parse_uint(const std::string& text, const std::string& what, uint64_t max);
 float parse_float(const std::string& text, const std::string& what);
 // A byte count: digits with an optional binary suffix K, M or G (also KiB,

@@ -5,6 +5,8 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "mapped_file.h"
+#include "model_session.h"
+#include "model_summary.h"
 #include "placement_split.h"
 #include "model_verifier.h"
 #include "rwkv_model.h"
@@ -52,7 +54,7 @@ int cmd_inspect(int argc, char** argv) {
   planner::MappedFile file(a.positional[0]);
   VerifiedModel vm;
   const Status st = verify_model(file.data(), file.size(), /*check_weights_crc=*/true, &vm);
-  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(a.positional[0] + ": " + st.message);
+  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(model_file_error(a.positional[0], file, st));
   const fb::Model& m = *vm.model;
   const fb::Metadata& md = *m.metadata();
   const fb::ArenaPlan& plan = *m.arena();
@@ -98,11 +100,11 @@ int cmd_inspect(int argc, char** argv) {
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
-  std::printf("%s: rwkv-edge model, schema %u, RWKV %s (from %s, %s)\n", a.positional[0].c_str(), m.schema_version(),
-              planner::version_name(md.version()), md.source() ? md.source()->c_str() : "?",
-              md.source_format() ? md.source_format()->c_str() : "?");
-  std::printf("  layers %u, n_embd %u, heads %u x %u, ffn %u, vocab %u, ln_x eps %g\n", md.n_layer(), md.n_embd(),
-              md.n_head(), md.head_size(), md.n_ffn(), md.vocab_size(), static_cast<double>(md.ln_x_eps()));
+  std::printf("%s: rwkv-edge model, schema %u, from %s (%s)\n", a.positional[0].c_str(), m.schema_version(),
+              md.source() ? md.source()->c_str() : "?", md.source_format() ? md.source_format()->c_str() : "?");
+  std::printf("  %s\n", architecture_text({md.version(), md.n_layer(), md.n_embd(), md.n_head(), md.head_size(),
+                                            md.n_ffn(), md.vocab_size(), md.ln_x_eps()})
+                            .c_str());
   const VocabularySummary vocab = vocabulary_summary(m);
   if (vocab.kind == "none")
     std::printf("  vocabulary: none (generate, chat, ppl and tokenize need one: plan again with --vocab)\n");

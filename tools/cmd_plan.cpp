@@ -4,6 +4,7 @@
 
 #include "cli_args.h"
 #include "model_file.h"
+#include "model_summary.h"
 #include "commands.h"
 #include "planner.h"
 
@@ -124,11 +125,10 @@ int cmd_plan(int argc, char** argv) {
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
-  std::printf("planned %s (%s, RWKV %s): %u layers, n_embd %u, heads %u x %u, ffn %u, vocab %u\n",
-              o.input.c_str(), r.source_format.c_str(), planner::version_name(d.version), d.n_layer, d.n_embd,
-              d.n_head, d.head_size, d.n_ffn, d.vocab);
-  std::printf("wrote %s: %u ops, %u tensors, ln_x eps %g\n\n", o.output.c_str(), r.n_ops, r.n_tensors,
-              static_cast<double>(o.ln_x_eps));
+  std::printf("read %s (%s)\n  %s\n", o.input.c_str(), r.source_format.c_str(),
+              architecture_text({d.version, d.n_layer, d.n_embd, d.n_head, d.head_size, d.n_ffn, d.vocab, o.ln_x_eps})
+                  .c_str());
+  std::printf("wrote %s: %u ops, %u tensors\n\n", o.output.c_str(), r.n_ops, r.n_tensors);
   if (!r.default_quant.empty()) std::printf("formats: %s\n", r.default_quant.c_str());
   if (!r.quantized.empty()) print_quant_table(r.quantized);
   std::printf("vocabulary: %s\n", r.vocabulary.c_str());

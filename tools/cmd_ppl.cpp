@@ -75,7 +75,7 @@ int cmd_ppl(int argc, char** argv) {
       parse_args(argc, argv, 2, with_runtime_options({"--file", "--max-bytes", "--mode"}), with_runtime_switches({"--json"}));
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   const std::string mode = a.get("--mode", "step");
-  if (mode != "step" && mode != "seq") throw UsageError("--mode must be step or seq, got '" + mode + "'");
+  if (mode != "step" && mode != "seq") throw UsageError("--mode must be step or seq, got " + quoted(mode));
   if (!a.has("--file")) throw UsageError("missing --file TEXT_FILE");
   const uint64_t max_bytes = parse_uint(a.get("--max-bytes", std::to_string(kMaxTextBytes)), "--max-bytes", kMaxTextBytes);
   ModelSession model(a.positional[0], parse_runtime_choice(a), /*verify_weights=*/true);

@@ -77,10 +77,18 @@ int cmd_soak(int argc, char** argv) {
                             with_runtime_switches({"--json"}));
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   const uint64_t tokens = parse_uint(a.get("--tokens", "1000000"), "--tokens", uint64_t{1} << 40);
-  const uint64_t every = parse_uint(a.get("--every", "10000"), "--every", uint64_t{1} << 40);
-  const uint64_t warmup = parse_uint(a.get("--warmup", a.get("--every", "10000")), "--warmup", tokens);
-  if (every == 0 || tokens < warmup + every)
-    throw UsageError("--tokens must cover the warm-up and at least one --every interval after it");
+  if (tokens < 2) throw UsageError("--tokens must be at least 2 (a warm-up and one measured interval)");
+  // Defaults scale with --tokens: a tenth of the run per interval (at most
+  // 10,000 tokens), and one interval of warm-up.
+  const uint64_t every = a.has("--every") ? parse_uint(a.get("--every"), "--every", uint64_t{1} << 40)
+                                          : std::clamp<uint64_t>(tokens / 10, 1, 10000);
+  if (every == 0) throw UsageError("--every must be at least 1");
+  const uint64_t warmup = a.has("--warmup") ? parse_uint(a.get("--warmup"), "--warmup", uint64_t{1} << 40)
+                                            : std::min(every, tokens - every);
+  if (tokens < warmup + every)
+    throw UsageError("--tokens " + std::to_string(tokens) + " does not cover the warm-up (" + std::to_string(warmup) +
+                     (a.has("--warmup") ? "" : ", from --every") + ") and one --every interval (" +
+                     std::to_string(every) + ") after it");
   const RuntimeChoice runtime = parse_runtime_choice(a);
   ModelSession model(a.positional[0], runtime, /*verify_weights=*/true);
   const rwkv_edge_info& info = model.info();

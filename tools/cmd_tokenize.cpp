@@ -21,7 +21,9 @@ struct TokenizerSource {
 // The model file (positional) or --vocab, exactly one of them.
 void open_tokenizer(const Args& a, TokenizerSource* src) {
   if (a.positional.size() > 1) throw UsageError("expected at most one model file");
-  if (a.positional.empty() == !a.has("--vocab")) throw UsageError("give a model file or --vocab bytes|world|FILE");
+  if (!a.positional.empty() && a.has("--vocab"))
+    throw UsageError("give a model file or --vocab, not both (the model file carries its own vocabulary)");
+  if (a.positional.empty() && !a.has("--vocab")) throw UsageError("give a model file or --vocab world|bytes|FILE");
   if (a.has("--vocab")) {
     src->tokenizer.emplace(TextTokenizer::from_vocab_option(a.get("--vocab")));
     return;

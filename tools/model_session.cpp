@@ -2,14 +2,27 @@
 
 #include <stdexcept>
 
+#include "importers.h"
 #include "model_file.h"
 
 namespace rwkv_edge::cli {
 
+std::string model_file_error(const std::string& path, const planner::MappedFile& file, const rwkv_edge_status& st) {
+  const char* kind = nullptr;
+  switch (planner::checkpoint_kind(file.data(), file.size())) {
+    case planner::CheckpointKind::Pth: kind = ".pth"; break;
+    case planner::CheckpointKind::RwkvCppBin: kind = "rwkv.cpp .bin"; break;
+    case planner::CheckpointKind::Safetensors: kind = ".safetensors"; break;
+    case planner::CheckpointKind::None: return path + ": " + st.message;
+  }
+  return path + " is a checkpoint (" + kind + "), not a model file: plan it first, e.g. rwkv-edge plan " + path +
+         " -o model.rwkv";
+}
+
 ModelSession::ModelSession(const std::string& path, const RuntimeChoice& runtime, bool verify_weights) : file_(path) {
   size_t need = 0;
   rwkv_edge_status st = rwkv_edge_arena_size_required(file_.data(), file_.size(), &need);
-  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(path + ": " + st.message);
+  if (st.code != RWKV_EDGE_OK) throw std::runtime_error(model_file_error(path, file_, st));
   arena_ = std::aligned_alloc(RWKV_EDGE_ARENA_ALIGNMENT, align_up(need, RWKV_EDGE_ARENA_ALIGNMENT));
   if (arena_ == nullptr) throw std::runtime_error("cannot allocate a " + std::to_string(need) + "-byte arena");
   rwkv_edge_options opts;

@@ -13,6 +13,10 @@
 
 namespace rwkv_edge::cli {
 
+// Why `path` cannot be opened as a model file, for the user: the runtime's
+// message, or how to plan it when it is a checkpoint.
+std::string model_file_error(const std::string& path, const planner::MappedFile& file, const rwkv_edge_status& st);
+
 class ModelSession {
  public:
   // Throws std::runtime_error with the runtime's message on failure.

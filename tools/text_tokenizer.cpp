@@ -15,6 +15,8 @@ TextTokenizer TextTokenizer::from_vocab_option(const std::string& option) {
   TextTokenizer t;
   if (option == "bytes") {
     t.owned_ = planner::byte_vocabulary();
+  } else if (option == "none") {
+    throw std::runtime_error("--vocab none has no tokens; give --vocab world, --vocab bytes or a vocabulary file");
   } else if (option == "world") {
     t.owned_ = planner::read_world_vocabulary(0);
   } else {
