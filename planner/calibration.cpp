@@ -64,6 +64,9 @@ HessianMap collect_hessians(Graph& g, const ModelDims& dims, float ln_x_eps, con
     batches.back().emplace_back(i, op.inputs[0].index);
     batch_bytes += bytes;
   }
+  const uint64_t total = request.tokens.size() * batches.size();
+  uint64_t done = 0;
+  report(request.progress, "calibration", 0, total);
   for (const auto& batch : batches) {
     if (batch.empty()) continue;
     Accumulator acc;
@@ -82,11 +85,13 @@ HessianMap collect_hessians(Graph& g, const ModelDims& dims, float ln_x_eps, con
         rwkv_edge_release(s);
         throw PlanError(std::string("calibration: ") + st.message);
       }
+      if (++done % 64 == 0) report(request.progress, "calibration", done, total);
     }
     rwkv_edge_release(s);
     for (const auto& [op_index, weight] : batch)
       for (double& v : out[weight]) v /= static_cast<double>(request.tokens.size());
   }
+  report(request.progress, "calibration", total, total);
   return out;
 }
 

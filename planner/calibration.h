@@ -11,6 +11,7 @@
 
 #include "arena_planner.h"
 #include "graph.h"
+#include "progress.h"
 #include "quant_strategy.h"
 
 namespace rwkv_edge::planner {
@@ -24,6 +25,7 @@ struct CalibrationRequest {
   std::vector<uint32_t> tokens;
   std::string scratch_beside;  // the temporary model file is written beside this path and removed afterwards
   uint64_t max_hessian_bytes = 512ull << 20;  // more than this: several passes over the tokens
+  Progress progress;  // "calibration": tokens stepped, over all passes
 };
 
 // g must be the float32 graph; its buffer offsets are overwritten (the caller

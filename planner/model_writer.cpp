@@ -6,7 +6,7 @@
 namespace rwkv_edge::planner {
 WrittenModel write_model(TemporaryFile& file, const Graph& g, const ModelDims& dims, const ArenaPlanResult& arena,
                          float ln_x_eps, const std::string& source_name, const std::string& source_format,
-                         const Vocabulary& vocabulary) {
+                         const Vocabulary& vocabulary, const Progress& progress) {
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
   std::vector<uint64_t> tensor_offsets;
   uint64_t weight_bytes = 0;
@@ -85,7 +85,9 @@ WrittenModel write_model(TemporaryFile& file, const Graph& g, const ModelDims& d
   static const uint8_t kZeros[kWeightAlignment] = {};
   uint32_t crc = 0;
   uint64_t written = 0;
+  report(progress, "writing", 0, weight_bytes);
   for (size_t i = 0; i < g.weights.size(); ++i) {
+    if (i % 16 == 0) report(progress, "writing", written, weight_bytes);
     if (tensor_offsets[i] > written) {  // alignment padding, part of the checksummed area
       const uint64_t pad = tensor_offsets[i] - written;
       crc = crc32(kZeros, pad, crc);
@@ -102,6 +104,7 @@ WrittenModel write_model(TemporaryFile& file, const Graph& g, const ModelDims& d
     crc = crc32(kZeros, weight_bytes - written, crc);
     file.write_at(prefix.weights_offset + written, kZeros, weight_bytes - written);
   }
+  report(progress, "writing", weight_bytes, weight_bytes);
   prefix.weights_crc32 = crc;
   uint8_t header[kPrefixBytes];
   encode_prefix(prefix, header);
@@ -113,9 +116,11 @@ WrittenModel write_model(TemporaryFile& file, const Graph& g, const ModelDims& d
 WrittenModel write_model_file(const std::string& path, const Graph& g, const ModelDims& dims,
                               const ArenaPlanResult& arena, float ln_x_eps,
                               const std::string& source_name, const std::string& source_format,
-                              const Vocabulary& vocabulary, const BeforeCommit& before_commit) {
+                              const Vocabulary& vocabulary, const BeforeCommit& before_commit,
+                              const Progress& progress) {
   TemporaryFile file(path, "tmp");
-  const WrittenModel result = write_model(file, g, dims, arena, ln_x_eps, source_name, source_format, vocabulary);
+  const WrittenModel result =
+      write_model(file, g, dims, arena, ln_x_eps, source_name, source_format, vocabulary, progress);
   if (before_commit) before_commit(file.path(), result);
   file.commit();
   return result;

@@ -8,6 +8,7 @@
 #include "arena_planner.h"
 #include "graph.h"
 #include "output_file.h"
+#include "progress.h"
 #include "rwkv_model.h"
 #include "vocabulary.h"
 
@@ -24,7 +25,7 @@ using BeforeCommit = std::function<void(const std::string& temporary_path, const
 // Writes the model into `file` (not committed).
 WrittenModel write_model(TemporaryFile& file, const Graph& g, const ModelDims& dims, const ArenaPlanResult& arena,
                          float ln_x_eps, const std::string& source_name, const std::string& source_format,
-                         const Vocabulary& vocabulary = Vocabulary{});
+                         const Vocabulary& vocabulary = Vocabulary{}, const Progress& progress = {});
 
 // The same through a temporary file beside `path` that replaces it when
 // complete (and when `before_commit` does not throw).
@@ -32,6 +33,6 @@ WrittenModel write_model_file(const std::string& path, const Graph& g, const Mod
                               const ArenaPlanResult& arena, float ln_x_eps,
                               const std::string& source_name, const std::string& source_format,
                               const Vocabulary& vocabulary = Vocabulary{},
-                              const BeforeCommit& before_commit = BeforeCommit{});
+                              const BeforeCommit& before_commit = BeforeCommit{}, const Progress& progress = {});
 
 }  // namespace rwkv_edge::planner

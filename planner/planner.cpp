@@ -189,9 +189,11 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
   if (!calibration.weights.empty()) {
     calibration.tokens = calibration_tokens(options.calibration, vocabulary, report.dims.vocab, &report.calibration);
     calibration.scratch_beside = options.output;
+    calibration.progress = options.progress;
     hessians = collect_hessians(g, report.dims, options.ln_x_eps, calibration);
   }
-  report.quantized = apply_choices(g, choices, options.quant, hessians);
+  report.quantized = apply_choices(g, choices, options.quant, hessians, options.progress);
+  report.formats = quant_name(options.quant);
   // Placed only now: calibration runs the float32 graph on this machine's CPU,
   // whatever devices the plan's layers will run on.
   assign_placement(g, placements);
@@ -213,7 +215,7 @@ PlanReport plan_checkpoint(const Checkpoint& ck, const std::string& source_name,
     check_ram_budget(options.ram_budget, w.file_bytes, arena_bytes);
   };
   const WrittenModel written = write_model_file(options.output, g, report.dims, report.arena, options.ln_x_eps,
-                                                source_name, ck.format, vocabulary, check);
+                                                source_name, ck.format, vocabulary, check, options.progress);
   report.file_bytes = written.file_bytes;
   report.flatbuffer_bytes = written.flatbuffer_bytes;
   report.weight_bytes = written.weight_bytes;

@@ -6,6 +6,7 @@
 
 #include "arena_planner.h"
 #include "graph.h"
+#include "progress.h"
 #include "quant_strategy.h"
 #include "rwkv_model.h"
 
@@ -41,6 +42,7 @@ struct PlanOptions {
   // refuses use_onednn when the plan keeps less than its CPU needs).
   uint64_t onednn_scratch = 0;
   bool onednn_scratch_host = false;
+  Progress progress;  // long steps as they run (progress.h); none by default
 };
 
 // One quantization tried against the RAM budget.
@@ -61,6 +63,7 @@ struct PlanReport {
   std::vector<TensorQuantReport> quantized;  // one per mat-vec/embedding table when a strategy is given
   std::string calibration;                   // what int4 calibrated on, or why it did not
   std::string vocabulary;                    // what was embedded, or why nothing
+  std::string formats;                       // the strategy planned, as quant_name writes it ("int8 *6 -> fp16")
   std::string default_quant;                 // without --quant/--strategy: the precision kept, and why
   std::vector<BudgetAttempt> budget_attempts;  // with a RAM budget: what was tried, the written plan last
 };

@@ -170,9 +170,15 @@ std::vector<TableChoice> table_choices(const Graph& g, const QuantStrategy& stra
 }
 
 std::vector<TensorQuantReport> apply_choices(Graph& g, const std::vector<TableChoice>& choices,
-                                             const QuantStrategy& strategy, const HessianMap& hessians) {
+                                             const QuantStrategy& strategy, const HessianMap& hessians,
+                                             const Progress& progress) {
   std::vector<TensorQuantReport> reports;
+  // Weights (rows x cols) are the unit: GPTQ's time grows with them.
+  uint64_t total = 0, done = 0;
+  for (const TableChoice& tc : choices) total += g.weights[tc.weight].shape[0] * g.weights[tc.weight].shape[1];
+  report(progress, "quantizing", 0, total);
   for (const TableChoice& tc : choices) {
+    done += g.weights[tc.weight].shape[0] * g.weights[tc.weight].shape[1];
     WeightTensor& w = g.weights[tc.weight];
     const auto h = hessians.find(tc.weight);
     const std::vector<double>* hessian = h == hessians.end() ? nullptr : &h->second;
@@ -211,7 +217,9 @@ std::vector<TensorQuantReport> apply_choices(Graph& g, const std::vector<TableCh
     }
     r.bytes = w.stored_bytes();
     reports.push_back(std::move(r));
+    if (done < total) report(progress, "quantizing", done, total);
   }
+  report(progress, "quantizing", total, total);
   return reports;
 }
 

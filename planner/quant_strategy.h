@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "graph.h"
+#include "progress.h"
 #include "weight_layout.h"
 
 namespace rwkv_edge::planner {
@@ -91,6 +92,7 @@ using HessianMap = std::map<uint32_t, std::vector<double>>;
 // judged by their output error, others by their weight error; either way an
 // int4 table whose error exceeds strategy.int4_max_error is stored as int8.
 std::vector<TensorQuantReport> apply_choices(Graph& g, const std::vector<TableChoice>& choices,
-                                             const QuantStrategy& strategy, const HessianMap& hessians);
+                                             const QuantStrategy& strategy, const HessianMap& hessians,
+                                             const Progress& progress = {});
 
 }  // namespace rwkv_edge::planner

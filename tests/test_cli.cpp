@@ -83,6 +83,21 @@ TEST_CASE("plan --strategy: per-matrix table, JSON report, inspect shows the sto
   const std::string model = "/tmp/rwkv-edge-cli-quant.rwkv";
   Run r = run("plan " + data_path("mini-v5.2.pth") + " -o " + model + " --strategy 'int4 *1 -> int8' --emb fp16");
   REQUIRE_MESSAGE(r.status == 0, r.out);
+  // A short summary by default; the table of every matrix with --verbose.
+  CHECK(r.out.find("blocks.0.att.key.weight") == std::string::npos);
+  CHECK(r.out.find("formats: int4:32 *1 -> int8 (as asked)\n") != std::string::npos);
+  CHECK(r.out.find("errors: 18 tables; relative weight error median ") != std::string::npos);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') < 25);
+  // The warning about the missing vocabulary is a diagnostic: stderr, not stdout.
+  const Run out_only = run("plan " + data_path("mini-v5.2.pth") + " -o " + model, true);
+  CHECK(out_only.out.find("warning:") == std::string::npos);
+  const Run err_only = run_shell(std::string(RWKV_EDGE_CLI) + " plan " + data_path("mini-v5.2.pth") + " -o " + model +
+                                 " 2>&1 >/dev/null");
+  CHECK(err_only.out.rfind("warning: vocabulary none: a 24-token model", 0) == 0);
+  CHECK(run_shell(std::string(RWKV_EDGE_CLI) + " plan " + data_path("mini-v5.2.pth") + " -o " + model +
+                  " --vocab none 2>&1 >/dev/null").out.empty());  // asked for: nothing to warn about
+  r = run("plan " + data_path("mini-v5.2.pth") + " -o " + model + " --strategy 'int4 *1 -> int8' --emb fp16 --verbose");
+  REQUIRE_MESSAGE(r.status == 0, r.out);
   CHECK(r.out.find("blocks.0.att.key.weight") != std::string::npos);
   CHECK(r.out.find("int4:32") != std::string::npos);
   CHECK(r.out.find("no vocabulary to tokenize") != std::string::npos);  // vocab 24: no calibration, said so

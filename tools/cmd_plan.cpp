@@ -1,10 +1,13 @@
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
 #include "cli_args.h"
 #include "model_file.h"
 #include "model_summary.h"
+#include "progress_line.h"
 #include "commands.h"
 #include "planner.h"
 
@@ -40,6 +43,34 @@ nlohmann::json quant_json(const std::vector<planner::TensorQuantReport>& tensors
     out.push_back(j);
   }
   return out;
+}
+
+// One line for the table --verbose prints: how far the stored weights are from
+// the checkpoint's, typically and at worst, and what int4 had to keep at int8.
+std::string quant_summary(const std::vector<planner::TensorQuantReport>& tensors) {
+  std::vector<double> weight;
+  const planner::TensorQuantReport* worst = nullptr;
+  double worst_output = -1.0;
+  uint32_t int4_wanted = 0, int4_kept_int8 = 0;
+  for (const auto& t : tensors) {
+    weight.push_back(t.relative_rms);
+    if (worst == nullptr || t.relative_rms > worst->relative_rms) worst = &t;
+    worst_output = std::max(worst_output, t.relative_output);
+    int4_wanted += t.wanted.format == quant::Format::I4;
+    int4_kept_int8 += t.wanted.format != t.stored.format;
+  }
+  std::nth_element(weight.begin(), weight.begin() + static_cast<long>(weight.size() / 2), weight.end());
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%zu tables; relative weight error median %.2e, worst %.2e (%s)", tensors.size(),
+                weight[weight.size() / 2], worst->relative_rms, worst->name.c_str());
+  std::string out = buf;
+  if (worst_output >= 0.0) {
+    std::snprintf(buf, sizeof buf, "; output error worst %.2e", worst_output);
+    out += buf;
+  }
+  if (int4_wanted > 0)
+    out += "; " + std::to_string(int4_kept_int8) + " of " + std::to_string(int4_wanted) + " int4 tables kept at int8";
+  return out + " (--verbose: every table)";
 }
 
 void print_quant_table(const std::vector<planner::TensorQuantReport>& tensors) {
@@ -81,7 +112,7 @@ int cmd_plan(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2,
                             {"-o", "--ln-x-eps", "--quant", "--strategy", "--emb", "--head", "--lora", "--int4-max-error", "--calibration",
                              "--vocab", "--max-chunk", "--ram-budget", "--onednn-scratch"},
-                            {"--json", "--fit-budget"});
+                            {"--json", "--fit-budget", "--verbose"});
   if (a.positional.size() != 1) throw UsageError("expected one input checkpoint");
   if (!a.has("-o")) throw UsageError("missing -o OUT.rwkv");
   if (a.has("--fit-budget") && !a.has("--ram-budget")) throw UsageError("--fit-budget needs --ram-budget BYTES");
@@ -100,6 +131,8 @@ int cmd_plan(int argc, char** argv) {
   if (a.has("--ln-x-eps")) o.ln_x_eps = parse_float(a.get("--ln-x-eps"), "--ln-x-eps");
   if (a.has("--ram-budget")) o.ram_budget = parse_bytes(a.get("--ram-budget"), "--ram-budget");
   o.fit_budget = a.has("--fit-budget");
+  ProgressLine progress;
+  o.progress = std::ref(progress);
   if (a.get("--onednn-scratch") == "host") o.onednn_scratch_host = true;
   else if (a.has("--onednn-scratch")) o.onednn_scratch = parse_bytes(a.get("--onednn-scratch"), "--onednn-scratch");
   const planner::PlanReport r = planner::plan_model(o);
@@ -120,19 +153,25 @@ int cmd_plan(int argc, char** argv) {
         {"ops", r.n_ops}, {"tensors", r.n_tensors}, {"buffers", r.n_buffers},
         {"bytes_per_parameter", static_cast<double>(r.file_bytes) / static_cast<double>(r.parameters)},
         {"quantized", quant_json(r.quantized)}, {"calibration", r.calibration},
-        {"vocabulary", r.vocabulary}, {"formats", r.default_quant.empty() ? "as asked" : r.default_quant}};
+        {"vocabulary", r.vocabulary}, {"formats", r.formats},
+        {"formats_chosen_by", r.default_quant.empty() ? "as asked" : r.default_quant}};
     if (o.ram_budget > 0) j["ram_budget"] = budget_json(o.ram_budget, r);
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
+  if (r.vocabulary.rfind("none:", 0) == 0) std::fprintf(stderr, "warning: vocabulary %s\n", r.vocabulary.c_str());
   std::printf("read %s (%s)\n  %s\n", o.input.c_str(), r.source_format.c_str(),
               architecture_text({d.version, d.n_layer, d.n_embd, d.n_head, d.head_size, d.n_ffn, d.vocab, o.ln_x_eps})
                   .c_str());
-  std::printf("wrote %s: %u ops, %u tensors\n\n", o.output.c_str(), r.n_ops, r.n_tensors);
-  if (!r.default_quant.empty()) std::printf("formats: %s\n", r.default_quant.c_str());
-  if (!r.quantized.empty()) print_quant_table(r.quantized);
+  std::printf("formats: %s\n", r.default_quant.empty() ? (r.formats + " (as asked)").c_str() : r.default_quant.c_str());
+  if (!r.quantized.empty()) std::printf("errors: %s\n", quant_summary(r.quantized).c_str());
+  if (!r.calibration.empty()) std::printf("calibration: %s\n", r.calibration.c_str());
   std::printf("vocabulary: %s\n", r.vocabulary.c_str());
-  if (!r.calibration.empty()) std::printf("int4 calibration: %s\n", r.calibration.c_str());
+  std::printf("wrote %s: %u ops, %u tensors\n", o.output.c_str(), r.n_ops, r.n_tensors);
+  if (a.has("--verbose") && !r.quantized.empty()) {
+    std::printf("\n");
+    print_quant_table(r.quantized);
+  }
   std::printf("\n");
   std::printf("%-24s %14s  %s\n", "region", "bytes", "");
   std::printf("%-24s %14llu  %s\n", "session tables", static_cast<unsigned long long>(session_bytes),
