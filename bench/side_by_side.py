@@ -142,7 +142,8 @@ def main():
         row = [name, f"{med(name, 'decode_tok_s'):.1f}", f"{rt:.2f}x" if rt else "-"]
         if is_rwkv_edge(path):
             last = results[name][-1]
-            row += [f"{med(name, 'roofline_fraction'):.2f}", f"{last['bytes_per_token'] / 2**20:.1f} MiB",
+            roof = "in cache" if last.get("roofline_fraction") is None else f"{med(name, 'roofline_fraction'):.2f}"
+            row += [roof, f"{last['bytes_per_token'] / 2**20:.1f} MiB",
                     f"{med(name, 'mem_bw_gb_s'):.1f}", f"{med(name, 'peak_rss_bytes') / 2**20:.0f}",
                     f"{(last['model_bytes'] + last['arena_bytes']) / 2**20:.0f}", str(last["heap_allocs_after_init"])]
         else:

@@ -376,6 +376,14 @@ TEST_CASE("bench --json reports every key of the contract; bad threads and kerne
   else
     CHECK(j["heap_allocs_after_init"].get<uint64_t>() == 0);
   CHECK(j["threads"].get<uint32_t>() == 2);
+  // 8 tokens are a round, not a measurement: rounds of them over at least a second, after a warm-up.
+  CHECK(j["decode_seconds"].get<double>() >= 1.0);
+  CHECK(j["tokens"].get<uint64_t>() >= 8);
+  CHECK(j["tokens"].get<uint64_t>() % 8 == 0);
+  CHECK(j["prefill_seconds"].get<double>() >= 1.0);
+  // The roofline fraction only where memory bounds the step.
+  CHECK(j["weights_fit_in_cache"].get<bool>() == (j["bytes_per_token"].get<uint64_t>() <= j["last_level_cache_bytes"].get<uint64_t>()));
+  CHECK(j["roofline_fraction"].is_null() == j["weights_fit_in_cache"].get<bool>());
   CHECK(j["model_bytes"].get<uint64_t>() == read_file(model).size());
   // int8 mat-vecs: about one byte per weight, read every step.
   CHECK(j["bytes_per_token"].get<uint64_t>() > 400000);
@@ -683,4 +691,24 @@ TEST_CASE("nothing left behind: SIGINT, SIGTERM or SIGHUP mid-plan, and a full d
     CHECK_MESSAGE(r.out.find("out.rwkv\n\nan earlier plan") != std::string::npos, r.out);  // only the old file, unchanged
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("soak --json: percentiles never above the slowest step; defaults fit a short run") {
+  const std::string model = "/tmp/rwkv-edge-cli-soak.rwkv";
+  REQUIRE(run("plan " + std::string(RWKV_EDGE_MODELS) + "/tiny-rwkv-5v2-730K-FP16.bin -o " + model).status == 0);
+  const Run r = run("soak " + model + " --tokens 400 --threads 1 --json", true);
+  REQUIRE_MESSAGE((r.status == 0 || r.status == 1), r.out);  // 1: a check failed; the figures are still reported
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["rss_every_tokens"] == 40);  // a tenth of the run
+  CHECK(j["warmup_tokens"] == 40);
+  const auto& us = j["step_us"];
+  const double max = us["max"].get<double>();
+  double last = 0.0;
+  for (const char* p : {"p50", "p90", "p99", "p999"}) {
+    CAPTURE(p);
+    CHECK(us[p].get<double>() <= max);
+    CHECK(us[p].get<double>() >= last);
+    last = us[p].get<double>();
+  }
+  std::remove(model.c_str());
 }

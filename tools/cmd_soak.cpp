@@ -50,13 +50,14 @@ class StepTimes {
     ++count_;
     if (ns > max_ns_) max_ns_ = ns;
   }
-  // The upper edge of the bin holding the q-quantile.
+  // The upper edge of the bin holding the q-quantile, but never above the
+  // slowest step seen (the bin's edge is a bound, the maximum a measurement).
   double quantile_ns(double q) const {
     const uint64_t rank = static_cast<uint64_t>(std::ceil(q * static_cast<double>(count_)));
     uint64_t seen = 0;
     for (size_t i = 0; i < kBins; ++i) {
       seen += bins_[i];
-      if (seen >= rank && seen > 0) return kFirstNs * std::pow(kRatio, static_cast<double>(i + 1));
+      if (seen >= rank && seen > 0) return std::min(max_ns_, kFirstNs * std::pow(kRatio, static_cast<double>(i + 1)));
     }
     return max_ns_;
   }

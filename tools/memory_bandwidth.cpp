@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -61,6 +62,29 @@ double measure_in_child(uint32_t threads) {
 }
 
 }  // namespace
+
+uint64_t last_level_cache_bytes() {
+  // sysfs gives the cache one core shares (on a chiplet CPU, its own L3);
+  // glibc's sysconf may report the whole package's.
+  uint64_t most = 0;
+  for (int i = 0; i < 10; ++i) {
+    char path[96];
+    std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+    std::FILE* f = std::fopen(path, "r");
+    if (f == nullptr) continue;
+    unsigned long long n = 0;
+    char unit = 0;
+    if (std::fscanf(f, "%llu%c", &n, &unit) >= 1)
+      most = std::max<uint64_t>(most, n << (unit == 'K' ? 10 : unit == 'M' ? 20 : unit == 'G' ? 30 : 0));
+    std::fclose(f);
+  }
+  if (most > 0) return most;
+  for (const int name : {_SC_LEVEL3_CACHE_SIZE, _SC_LEVEL2_CACHE_SIZE}) {
+    const long bytes = sysconf(name);
+    if (bytes > 0) return static_cast<uint64_t>(bytes);
+  }
+  return 0;
+}
 
 double measure_read_bandwidth_gb_s(uint32_t threads) {
   int fds[2];

@@ -11,6 +11,9 @@ namespace rwkv_edge::cli {
 // peak RSS; call it before starting any thread. Throws on failure.
 double measure_read_bandwidth_gb_s(uint32_t threads);
 
+// The largest CPU cache's size in bytes (sysfs, else glibc's sysconf); 0 when unknown.
+uint64_t last_level_cache_bytes();
+
 }  // namespace rwkv_edge::cli
 
 namespace rwkv_edge::cli {
