@@ -463,12 +463,48 @@ TEST_CASE("generate: seeded text from the built-in tiny model, stop strings, cle
   const Run stopped = run(base + "--seed 3 --stop ' '", true);
   CHECK(stopped.status == 0);
   CHECK(stopped.out.find(' ', std::string("In the morning").size()) == std::string::npos);
+  // --stop repeats: the text ends before the first of them to appear.
+  const Run either = run(base + "--seed 3 --stop 'zzz' --stop ' ' --json", true);
+  REQUIRE_MESSAGE(either.status == 0, either.out);
+  const auto stopped_json = nlohmann::json::parse(either.out);
+  CHECK(stopped_json["stopped_by"] == "stop");
+  CHECK("In the morning" + stopped_json["text"].get<std::string>() + "\n" == stopped.out);
+  CHECK(stopped_json["seed"] == 3);
+  CHECK(stopped_json["prompt_tokens"] == 14);
+  CHECK(stopped_json["tokens"].get<uint64_t>() >= 1);
+  CHECK(stopped_json["decode_tok_s"].get<double>() > 0.0);
+  // --json prints the same text as the stream.
+  const auto all = nlohmann::json::parse(run(base + "--seed 3 --json", true).out);
+  CHECK("In the morning" + all["text"].get<std::string>() + "\n" == a.out);
+  CHECK(all["stopped_by"] == "-n");
+  CHECK(all["tokens"] == 40);
+  // No --seed: a random one, printed on stderr with the timings; giving it repeats the run.
+  const Run first = run_shell(std::string(RWKV_EDGE_CLI) + " " + base + "2>/tmp/rwkv-edge-cli-gen.err");
+  const std::vector<uint8_t> err = read_file("/tmp/rwkv-edge-cli-gen.err");
+  const std::string err_text(err.begin(), err.end());
+  CHECK_MESSAGE(err_text.rfind("seed ", 0) == 0, err_text);
+  CHECK(err_text.find("(random; --seed repeats this run)") != std::string::npos);
+  CHECK(err_text.find("prompt 14 tokens, prefill ") != std::string::npos);
+  CHECK(err_text.find("40 tokens generated") != std::string::npos);
+  const std::string seed = err_text.substr(5, err_text.find(' ', 5) - 5);
+  CHECK(run(base + "--seed " + seed, true).out == first.out);
+  const Run second = run_shell(std::string(RWKV_EDGE_CLI) + " " + base + "2>/dev/null");
+  CHECK(second.out != first.out);  // two random seeds (a 1-in-10^9 chance of the same one)
+  std::remove("/tmp/rwkv-edge-cli-gen.err");
+  // --prompt-file: the file's bytes are the prompt.
+  std::ofstream("/tmp/rwkv-edge-cli-gen.prompt") << "In the morning";
+  CHECK(run("generate " + model + " --prompt-file /tmp/rwkv-edge-cli-gen.prompt -n 40 --threads 1 --seed 3", true).out ==
+        a.out);
+  std::remove("/tmp/rwkv-edge-cli-gen.prompt");
   const std::pair<std::string, std::string> bad[] = {
       {base + "--top-p 1.5", "top_p must be in [0, 1]"},
       {base + "--temperature -1", "temperature"},
       {base + "--top-k 300", "larger than the vocabulary"},
       {"generate " + model + " --prompt ''", "the prompt is empty"},
-      {"generate " + model, "missing --prompt"},
+      {"generate " + model, "give --prompt TEXT or --prompt-file FILE (one of them)"},
+      {"generate " + model + " --prompt a --prompt-file /etc/hostname", "(one of them)"},
+      {"generate " + model + " --prompt-file /nonexistent.txt", "cannot open"},
+      {base + "--stop ''", "--stop needs a non-empty text"},
   };
   for (const auto& [args_text, needle] : bad) {
     const std::string& args = args_text;  // CHECK_MESSAGE's lambda cannot capture a structured binding (clang 14)
@@ -571,7 +607,9 @@ TEST_CASE("chat: seed 004's format on piped lines, replies end at a blank line, 
   const std::string cli = std::string(RWKV_EDGE_CLI) + " " + chat;
   Run r = run_shell("printf 'hello there\\n\\n  what  is it?\\r\\n' | " + cli + "--save-state " + state);
   CHECK(r.status == 0);
-  CHECK(r.out.rfind("User: hi\n\nAssistant: Hi. I am your assistant", 0) == 0);
+  // The introduction is the model's context, prefilled silently: the transcript starts with the user.
+  CHECK_MESSAGE(r.out.rfind("User: hello there\n\nAssistant:", 0) == 0, r.out);
+  CHECK(r.out.find("I am your assistant") == std::string::npos);
   CHECK(r.out.find("User: hello there\n\nAssistant:") != std::string::npos);
   CHECK(r.out.find("!!! Error: please say something !!!") != std::string::npos);
   CHECK(r.out.find("User: what  is it?\n\nAssistant:") != std::string::npos);  // stripped, CRLF read as LF
@@ -582,6 +620,20 @@ TEST_CASE("chat: seed 004's format on piped lines, replies end at a blank line, 
   CHECK(r.out.find("initial state: state file") != std::string::npos);
   CHECK(r.out.find("User: hi") == std::string::npos);
   CHECK(r.out.find("User: and then?\n\nAssistant:") != std::string::npos);
+
+  // --preamble replaces the introduction (a different context, a different reply);
+  // a reply that runs into -n says it was cut off, on stderr.
+  std::ofstream("/tmp/rwkv-edge-cli-chat.preamble") << "User: hi\n\nAssistant: Hello! How can I help?\n\n";
+  const Run with_preamble = run_shell("printf 'hello there\\n' | " + cli + "--preamble /tmp/rwkv-edge-cli-chat.preamble 2>&1");
+  const Run without = run_shell("printf 'hello there\\n' | " + cli + " 2>&1");
+  CHECK(with_preamble.status == 0);
+  CHECK(with_preamble.out.find("preamble: ") != std::string::npos);
+  CHECK(with_preamble.out.find("(/tmp/rwkv-edge-cli-chat.preamble)") != std::string::npos);
+  CHECK(with_preamble.out != without.out);
+  const Run cut = run_shell("printf 'hello there\\n' | " + std::string(RWKV_EDGE_CLI) + " chat " + model +
+                            " --seed 2 -n 3 --threads 1 2>&1 >/dev/null");
+  CHECK_MESSAGE(cut.out.find("(reply cut off at -n 3 tokens)") != std::string::npos, cut.out);
+  std::remove("/tmp/rwkv-edge-cli-chat.preamble");
 
   // Ctrl-C while chat waits for a line ends it at once (exit 130), not at the
   // next Enter, and leaves the saved state as it was.

@@ -18,14 +18,22 @@ std::string Args::get(const std::string& k, const std::string& fallback) const {
   return it == values.end() ? fallback : it->second;
 }
 
+std::vector<std::string> Args::all(const std::string& k) const {
+  auto it = lists.find(k);
+  return it == lists.end() ? std::vector<std::string>{} : it->second;
+}
+
 Args parse_args(int argc, char** argv, int first, const std::set<std::string>& with_value,
-                const std::set<std::string>& switches) {
+                const std::set<std::string>& switches, const std::set<std::string>& repeatable) {
   Args a;
   for (int i = first; i < argc; ++i) {
     std::string s = argv[i];
     if (s.size() > 1 && s[0] == '-' && !(s.size() > 1 && std::isdigit(static_cast<unsigned char>(s[1])))) {
       if (switches.count(s)) {
         a.switches.insert(s);
+      } else if (repeatable.count(s)) {
+        if (i + 1 >= argc) throw UsageError(s + " needs a value");
+        a.lists[s].push_back(argv[++i]);
       } else if (with_value.count(s)) {
         if (i + 1 >= argc) throw UsageError(s + " needs a value");
         if (a.values.count(s)) throw UsageError(s + " given twice");

@@ -19,16 +19,19 @@ class UsageError : public std::runtime_error {
 struct Args {
   std::vector<std::string> positional;
   std::map<std::string, std::string> values;
+  std::map<std::string, std::vector<std::string>> lists;  // repeatable options, in order
   std::set<std::string> switches;
 
-  bool has(const std::string& k) const { return values.count(k) || switches.count(k); }
+  bool has(const std::string& k) const { return values.count(k) || switches.count(k) || lists.count(k); }
   std::string get(const std::string& k, const std::string& fallback = "") const;
+  std::vector<std::string> all(const std::string& k) const;  // a repeatable option's values
 };
 
-// `with_value` lists options taking a value, `switches` those that do not;
+// `with_value` lists options taking a value, `switches` those that do not,
+// `repeatable` options that take a value and may be given more than once;
 // anything else is a usage error.
 Args parse_args(int argc, char** argv, int first, const std::set<std::string>& with_value,
-                const std::set<std::string>& switches);
+                const std::set<std::string>& switches, const std::set<std::string>& repeatable = {});
 
 // A user's value inside a message: in quotes, non-printable bytes as \xNN,
 // at most 40 bytes of it (a binary file given as a list must not flood the terminal).

@@ -143,6 +143,7 @@ int cmd_soak(int argc, char** argv) {
     j["threads"] = info.n_threads;
     j["kernels"] = rwkv_edge_kernels_name(info.kernels);
     j["tokens"] = tokens;
+    j["seed"] = params.seed;
     j["seconds"] = seconds;
     j["tok_s"] = static_cast<double>(tokens) / seconds;
     j["rss_every_tokens"] = every;
@@ -159,9 +160,10 @@ int cmd_soak(int argc, char** argv) {
     j["steady"] = steady;
     std::printf("%s\n", j.dump(2).c_str());
   } else {
-    std::printf("%s: %llu tokens in %.1f s (%.0f tok/s), %u threads, %s kernels\n", a.positional[0].c_str(),
-                static_cast<unsigned long long>(tokens), seconds, static_cast<double>(tokens) / seconds,
-                info.n_threads, rwkv_edge_kernels_name(info.kernels));
+    std::printf("%s: %llu tokens in %.1f s (%.0f tok/s), %u threads, %s kernels, seed %llu\n",
+                a.positional[0].c_str(), static_cast<unsigned long long>(tokens), seconds,
+                static_cast<double>(tokens) / seconds, info.n_threads, rwkv_edge_kernels_name(info.kernels),
+                static_cast<unsigned long long>(params.seed));
     std::printf("  RSS       %s .. %s after %llu warm-up tokens (every %llu): %s\n", human_bytes(rss_min).c_str(),
                 human_bytes(rss_max).c_str(), static_cast<unsigned long long>(warmup),
                 static_cast<unsigned long long>(every), rss_flat ? "flat (<= 64 KiB)" : "GREW");

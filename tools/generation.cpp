@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <random>
 
 namespace rwkv_edge::cli {
 namespace {
@@ -25,7 +26,9 @@ rwkv_edge_sampler_params parse_sampler_params(const Args& a, rwkv_edge_sampler_p
   if (a.has("--presence-penalty")) p.presence_penalty = parse_float(a.get("--presence-penalty"), "--presence-penalty");
   if (a.has("--frequency-penalty")) p.frequency_penalty = parse_float(a.get("--frequency-penalty"), "--frequency-penalty");
   if (a.has("--penalty-decay")) p.penalty_decay = parse_float(a.get("--penalty-decay"), "--penalty-decay");
-  if (a.has("--seed")) p.seed = parse_uint(a.get("--seed"), "--seed", UINT64_MAX);
+  // No --seed: a fresh one each run, which the commands print so a run can be repeated.
+  p.seed = a.has("--seed") ? parse_uint(a.get("--seed"), "--seed", UINT64_MAX)
+                           : (uint64_t{std::random_device{}()} << 32 | std::random_device{}()) % 1'000'000'000;
   return p;
 }
 

@@ -5,14 +5,16 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace rwkv_edge::cli {
 
 class TextStream {
  public:
-  TextStream(std::FILE* out, std::string stop) : out_(out), stop_(std::move(stop)) {}
-  // Appends a token's bytes; true once the stop string has appeared (the
-  // text before it is written, the stop string and anything after it is not).
+  TextStream(std::FILE* out, std::vector<std::string> stops);
+  TextStream(std::FILE* out, const std::string& stop) : TextStream(out, std::vector<std::string>{stop}) {}
+  // Appends a token's bytes; true once a stop string has appeared (the text
+  // before the first one is written, the stop string and anything after it is not).
   bool append(const std::string& bytes);
   // Writes whatever is still held back (the end of generation).
   void finish();
@@ -21,7 +23,8 @@ class TextStream {
  private:
   void write(size_t n);
   std::FILE* out_;
-  std::string stop_, pending_, all_;
+  std::vector<std::string> stops_;
+  std::string pending_, all_;
 };
 
 }  // namespace rwkv_edge::cli
