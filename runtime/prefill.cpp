@@ -71,7 +71,7 @@ void run_matmul(rwkv_edge_session* s, const ResolvedOp& r, uint64_t rows) {
     job.quantized = matmul::quantize_inputs(s->kernels, r.seq_in[1], rows, r.cols, s->sequence_scratch);
   else
     matmul::pack_input(s->kernels, r.seq_in[1], rows, r.cols, s->sequence_scratch);
-  job.shares.reset((r.table.rows + kGrainRows - 1) / kGrainRows);
+  job.shares.reset((r.table.rows + kGrainRows - 1) / kGrainRows, s->pool.size());
   if (s->pool.size() > 1)
     s->pool.run(&matmul_job, &job);
   else

@@ -15,9 +15,14 @@ namespace rwkv_edge {
 namespace {
 
 constexpr uint64_t kSessionMagic = 0x5253455645444745ull;  // "EGDEVESR"
-// Mat-vecs smaller than this many weights run on the calling thread alone:
-// below it the hand-off (about a microsecond) costs more than splitting saves.
-constexpr uint64_t kParallelMinWeights = 4 * 1024;
+// Work smaller than this runs on the calling thread alone: below it the
+// hand-off (about a microsecond when the workers spin, tens when they must be
+// woken) costs more than splitting saves. Mat-vecs also need two grains or
+// more (a grain is never split). Measured on the tiny model (docs/performance.md).
+constexpr uint64_t kParallelMinWeights = 64 * 1024;
+// A WKV update's state: heads x head_size^2 floats per token (the 0.1B shape:
+// 48K per layer, split; the tiny models' 512, not).
+constexpr uint64_t kParallelMinWkvState = 8 * 1024;
 
 uint32_t count_state_buffers(const fb::Model& model) {
   uint32_t n = 0;
@@ -161,7 +166,8 @@ void matvec_job(const void* ctx, uint32_t index, uint32_t count) {
   const auto& job = *static_cast<const MatVecJob*>(ctx);
   uint32_t k = 0;
   job.shares.take(index, count, [&](uint64_t unit) {
-    while (unit >= job.first_unit[k + 1]) ++k;  // a thread's units only ever increase
+    if (unit < job.first_unit[k]) k = 0;  // taken from another thread's share, further back
+    while (unit >= job.first_unit[k + 1]) ++k;
     const ResolvedOp& r = job.ops[k];
     const uint64_t begin = (unit - job.first_unit[k]) * job.grain_rows[k];
     const uint64_t end = begin + job.grain_rows[k] < r.table.rows ? begin + job.grain_rows[k] : r.table.rows;
@@ -188,8 +194,8 @@ void run_matvecs(rwkv_edge_session* s, const ResolvedOp* ops, uint32_t count, co
     job.grain_rows[k] = grain_rows_for(m.cols);
     job.first_unit[k + 1] = job.first_unit[k] + (m.rows + job.grain_rows[k] - 1) / job.grain_rows[k];
   }
-  job.shares.reset(job.first_unit[count]);
-  if (s->pool.size() > 1 && weights >= kParallelMinWeights)
+  job.shares.reset(job.first_unit[count], s->pool.size());
+  if (s->pool.size() > 1 && weights >= kParallelMinWeights && job.shares.units() >= 2)
     s->pool.run(&matvec_job, &job);
   else
     matvec_job(&job, 0, 1);
@@ -260,8 +266,9 @@ void run_row_op(const ResolvedOp& r, const float* const* in, float* const* out, 
 void run_wkv_rows(rwkv_edge_session* s, const ResolvedOp& r, const float* const* in, const uint64_t* in_stride,
                   float* out, uint64_t out_stride, uint64_t rows) {
   WkvJob job{s->kernels, &r, in, in_stride, out, out_stride, rows, {}};
-  job.shares.reset(static_cast<uint64_t>(r.iparam));
-  if (s->pool.size() > 1 && r.iparam > 1)
+  job.shares.reset(static_cast<uint64_t>(r.iparam), s->pool.size());
+  const uint64_t head_size = r.n / static_cast<uint64_t>(r.iparam > 0 ? r.iparam : 1);
+  if (s->pool.size() > 1 && r.iparam > 1 && r.n * head_size * rows >= kParallelMinWkvState)
     s->pool.run(&wkv_job, &job);
   else
     wkv_heads(job, 0, static_cast<uint64_t>(r.iparam));

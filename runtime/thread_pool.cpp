@@ -47,10 +47,23 @@ void* ThreadPool::worker_main(void* arg) {
       pool.generation_.wait(seen, std::memory_order_acquire);
       now = pool.generation_.load(std::memory_order_acquire);
     }
-    seen = now;
     if (pool.quit_.load(std::memory_order_acquire)) return nullptr;
+    // Join unless the caller has closed the job (it then runs this index itself).
+    const uint64_t bit = uint64_t{1} << self.index;
+    uint64_t joined = pool.joined_.load(std::memory_order_acquire);
+    while (!(joined & 1) && !pool.joined_.compare_exchange_weak(joined, joined | bit, std::memory_order_acq_rel))
+      ;
+    if (joined & 1) {
+      seen = now;
+      continue;
+    }
+    // The job joined may be a later one than `now` woke this worker for (the
+    // caller finished that one alone and opened the next); a joined job
+    // cannot end before this worker does, so open_gen_ names it.
+    seen = pool.open_gen_.load(std::memory_order_acquire);
     pool.job_(pool.ctx_, self.index, pool.count_);
-    if (pool.pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pool.pending_.notify_one();
+    pool.finished_.fetch_add(1, std::memory_order_acq_rel);
+    pool.finished_.notify_one();
   }
 }
 
@@ -81,18 +94,25 @@ void ThreadPool::run(Job job, const void* ctx) {
   }
   job_ = job;
   ctx_ = ctx;
-  pending_.store(started_, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);
+  finished_.store(0, std::memory_order_relaxed);
+  const uint32_t generation = generation_.load(std::memory_order_relaxed) + 1;
+  open_gen_.store(generation, std::memory_order_relaxed);
+  joined_.store(0, std::memory_order_release);  // open, before any worker is woken for it
+  generation_.store(generation, std::memory_order_release);
   generation_.notify_all();
   job(ctx, 0, count_);
-  uint32_t left = pending_.load(std::memory_order_acquire);
-  for (uint32_t i = 0; left != 0 && i < kSpinPolls; ++i) {
+  const uint64_t joined = joined_.fetch_or(1, std::memory_order_acq_rel);  // closed
+  for (uint32_t i = 1; i < count_; ++i)
+    if (!(joined & (uint64_t{1} << i))) job(ctx, i, count_);
+  const auto workers = static_cast<uint32_t>(__builtin_popcountll(joined));
+  uint32_t done = finished_.load(std::memory_order_acquire);
+  for (uint32_t i = 0; done != workers && i < kSpinPolls; ++i) {
     cpu_relax();
-    left = pending_.load(std::memory_order_acquire);
+    done = finished_.load(std::memory_order_acquire);
   }
-  while (left != 0) {
-    pending_.wait(left, std::memory_order_acquire);
-    left = pending_.load(std::memory_order_acquire);
+  while (done != workers) {
+    finished_.wait(done, std::memory_order_acquire);
+    done = finished_.load(std::memory_order_acquire);
   }
 }
 

@@ -1,7 +1,14 @@
 // A fixed set of worker threads, created at init and parked between jobs.
 // It lives inside the session (the caller's arena) and allocates nothing of
 // its own after start(): a job is a function pointer and a context, and the
-// hand-off is two atomics (workers spin briefly, then sleep on a futex).
+// hand-off is a few atomics (workers spin briefly, then sleep on a futex).
+//
+// The caller never waits for a worker that is not running. On a device whose
+// cores are shared (a browser beside a kiosk, speech recognition beside the
+// model) a worker may be descheduled for milliseconds; a job it has not
+// joined by the time the caller has done its own part is closed to it, and
+// the caller runs that worker's part itself. The caller waits only for
+// workers that joined, which hold at most one unit of shared work each.
 #pragma once
 
 #include <pthread.h>
@@ -22,7 +29,10 @@ class ThreadPool {
   // Creates count - 1 workers (count in [1, kMaxThreads]). False when the
   // system refuses a thread; the pool is then stopped and holds none.
   bool start(uint32_t count);
-  // Runs job on all threads and returns when every one has finished.
+  // Runs job(ctx, i, size()) once for every i, on whichever threads are
+  // free: the caller first runs index 0, then every index whose worker had
+  // not joined yet; it returns when all have finished. A job must not wait
+  // for another index (they may run one after another on the caller).
   void run(Job job, const void* ctx);
   void stop();
   uint32_t size() const { return count_; }
@@ -41,7 +51,10 @@ class ThreadPool {
   Job job_ = nullptr;
   const void* ctx_ = nullptr;
   std::atomic<uint32_t> generation_{0};  // bumped once per job; workers wait for a change
-  std::atomic<uint32_t> pending_{0};     // workers still inside the current job
+  // Bit i: worker i joined the current job; bit 0 (the caller's index): closed to joiners.
+  std::atomic<uint64_t> joined_{1};
+  std::atomic<uint32_t> open_gen_{0};  // the generation of the job joined_ was last opened for
+  std::atomic<uint32_t> finished_{0};  // joined workers done with the current job
   std::atomic<bool> quit_{false};
 };
 
@@ -49,43 +62,59 @@ class ThreadPool {
 // shares, each starting on a multiple of `align`.
 void split_rows(uint64_t rows, uint64_t align, uint32_t index, uint32_t count, uint64_t* begin, uint64_t* end);
 
-// A job's work as `units` items [0, units), shared out while the job runs:
-// each thread first takes its equal share of the first three quarters, then
-// items of the last quarter one at a time, whoever is free first. Cores are
-// rarely equal on the machines this runs on (a VM's vCPUs share physical
-// cores with other tenants; phones and Jetsons mix big and small cores), and
-// with equal shares a job ends when the slowest thread's share does. The
-// fixed part keeps the claims, an atomic add each, to a quarter of the items.
-// Lives in the job's context; reset() before every ThreadPool::run.
+// A job's work as `units` items [0, units), shared out while the job runs.
+// Each thread has a contiguous share and claims its items one at a time from
+// the front; a thread done with its own share takes items from the others'
+// shares the same way. Cores are rarely equal on the machines this runs on (a
+// VM's vCPUs share physical cores with other tenants; phones and Jetsons mix
+// big and small cores; a kiosk's browser takes a core now and then): a
+// thread that is slow or descheduled holds up at most the item it is in, while
+// the shares keep each thread streaming through neighbouring rows. Items are
+// tens of microseconds of work (the callers' grains) and a claim on one's own
+// share is an uncontended atomic add. Lives in the job's context; reset()
+// before every ThreadPool::run.
 class WorkShares {
  public:
   WorkShares() = default;
   WorkShares(const WorkShares&) = delete;
   WorkShares& operator=(const WorkShares&) = delete;
 
-  void reset(uint64_t units) {
+  // `count`: the threads that will take() (the pool's size).
+  void reset(uint64_t units, uint32_t count) {
     units_ = units;
-    fixed_ = units - units / 4;
-    claimed_.store(0, std::memory_order_relaxed);
+    count_ = count < 1 ? 1 : count > ThreadPool::kMaxThreads ? ThreadPool::kMaxThreads : count;
+    for (uint32_t i = 0; i < count_; ++i) {
+      shares_[i].next.store(units * i / count_, std::memory_order_relaxed);
+      shares_[i].end = units * (i + 1) / count_;
+    }
   }
+  uint64_t units() const { return units_; }
 
-  // Calls take(unit) for every item thread `index` of `count` gets; over all
-  // threads of one job, every item exactly once. A lone thread takes them all
-  // in order, without claims.
+  // Calls take(unit) for every item thread `index` of `count` claims; over
+  // all threads of one job, every item exactly once. A lone thread (count 1)
+  // takes them all in order, without claims.
   template <typename Take>
   void take(uint32_t index, uint32_t count, Take&& take) const {
-    const uint64_t fixed = count == 1 ? units_ : fixed_;
-    for (uint64_t u = fixed * index / count, end = fixed * (index + 1) / count; u < end; ++u) take(u);
-    for (;;) {
-      const uint64_t u = fixed + claimed_.fetch_add(1, std::memory_order_relaxed);
-      if (u >= units_) return;
-      take(u);
+    if (count == 1) {
+      for (uint64_t u = 0; u < units_; ++u) take(u);
+      return;
+    }
+    for (uint32_t k = 0; k < count_; ++k) {
+      Share& share = shares_[(index + k) % count_];
+      for (uint64_t u = share.next.fetch_add(1, std::memory_order_relaxed); u < share.end;
+           u = share.next.fetch_add(1, std::memory_order_relaxed))
+        take(u);
     }
   }
 
  private:
-  uint64_t units_ = 0, fixed_ = 0;
-  alignas(64) mutable std::atomic<uint64_t> claimed_{0};
+  struct alignas(64) Share {
+    std::atomic<uint64_t> next{0};
+    uint64_t end = 0;
+  };
+  uint64_t units_ = 0;
+  uint32_t count_ = 1;
+  mutable Share shares_[ThreadPool::kMaxThreads];
 };
 
 }  // namespace rwkv_edge
