@@ -4,7 +4,8 @@ official .pth layout and bfloat16 like the releases, for benchmarks only (the
 numbers in it mean nothing; the bytes a decode step reads are what matter).
 
     /usr/bin/python3 bench/make_random_checkpoint.py 0.1B /tmp/bench/rand7-0.1B.pth
-    shapes: 0.1B (L12 D768), 0.4B (L24 D1024), 1.5B (L24 D2048); vocab 65536
+    shapes: 0.1B (L12 D768), 0.4B (L24 D1024), 1.5B (L24 D2048), 2.9B (L32 D2560); vocab 65536
+    (low-rank sizes as the official RWKV-7 code derives them from the width)
 
 Needs torch (Debian's python3-torch), which is dev tooling, never the product.
 """
@@ -18,6 +19,7 @@ SHAPES = {
     "0.1B": (12, 768, 64, 64, 32, 128),
     "0.4B": (24, 1024, 64, 64, 32, 128),
     "1.5B": (24, 2048, 96, 96, 64, 256),
+    "2.9B": (32, 2560, 96, 96, 64, 320),
 }
 VOCAB, HEAD_SIZE = 65536, 64
 DTYPE = torch.bfloat16

@@ -1,5 +1,8 @@
 #include "cpu_features.h"
 
+#include <cstdlib>
+#include <cstring>
+
 #if defined(__aarch64__) && defined(__linux__)
 #include <asm/hwcap.h>
 #include <sys/auxv.h>
@@ -33,7 +36,13 @@ Features detect() {
 }  // namespace
 
 const Features& features() {
-  static const Features detected = detect();
+  // RWKV_EDGE_CPU=baseline: behave as a CPU without any of the features
+  // (the scalar kernels everywhere), to check on a capable machine that
+  // nothing depends on its ISA unless it asks features() first.
+  static const Features detected = [] {
+    const char* cap = std::getenv("RWKV_EDGE_CPU");
+    return cap != nullptr && std::strcmp(cap, "baseline") == 0 ? Features{} : detect();
+  }();
   return detected;
 }
 

@@ -22,7 +22,9 @@ struct Features {
   bool neon = false, neon_dotprod = false;           // aarch64
 };
 
-const Features& features();  // detected once, then cached
+// Detected once, then cached; with RWKV_EDGE_CPU=baseline in the environment,
+// none (the scalar kernels only), as on a CPU without SIMD.
+const Features& features();
 bool supports(KernelPath path, const Features& f);
 // Auto resolves to the best supported path; anything else is returned as is.
 KernelPath resolve(KernelPath requested, const Features& f);

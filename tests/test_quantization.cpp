@@ -516,8 +516,10 @@ TEST_CASE("without --quant a plan keeps the checkpoint's precision (the default 
   };
   CHECK(plan_formats(data_path("mini-v5.2.pth")).quantized.empty());  // fp32: nothing converted
   CHECK(plan_formats(data_path("mini-v5.2.pth")).default_quant.rfind("fp32 (the checkpoint's precision", 0) == 0);
-  for (const auto& [file, format] : {std::pair<std::string, std::string>{"mini-v4-fp16.pth", "fp16"},
-                                     {"mini-v5.2-bf16.pth", "bf16"}, {"mini-v6-bf16.pth", "bf16"}}) {
+  for (const auto& entry : {std::pair<std::string, std::string>{"mini-v4-fp16.pth", "fp16"},
+                             {"mini-v5.2-bf16.pth", "bf16"}, {"mini-v6-bf16.pth", "bf16"}}) {
+    const std::string& file = entry.first;  // a named copy: clang 14's CAPTURE cannot take a structured binding
+    const std::string& format = entry.second;
     CAPTURE(file);
     const rwkv_edge::planner::PlanReport r = plan_formats(data_path(file));
     CHECK(r.default_quant.rfind(format + " (the checkpoint's precision", 0) == 0);
