@@ -108,6 +108,7 @@ int cmd_generate(int argc, char** argv) {
   } else {
     std::fputs("\n", stdout);
   }
+  std::fflush(stdout);  // the text before the summary, also when both go to one file
   std::fprintf(stderr, "prompt %zu tokens, prefill %.1f tok/s; %llu tokens generated, %.1f tok/s; stopped by %s\n",
                prompt_tokens.size(), prefill_tok_s, static_cast<unsigned long long>(generated), decode_tok_s,
                stopped_by == "-n"     ? ("-n " + std::to_string(n)).c_str()
