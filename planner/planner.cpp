@@ -111,6 +111,7 @@ std::string quant_name(const QuantStrategy& q) {
   std::string name;
   for (const StrategySegment& s : q.segments) {
     if (!name.empty()) name += " -> ";
+    if (s.device) name += *s.device == fb::Placement::CUDA ? "cuda " : "cpu ";
     name += choice_name(s.choice);
     if (s.layers > 0) name += " *" + std::to_string(s.layers);
   }

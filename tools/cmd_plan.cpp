@@ -53,16 +53,18 @@ std::string quant_summary(const std::vector<planner::TensorQuantReport>& tensors
   double worst_output = -1.0;
   uint32_t int4_wanted = 0, int4_kept_int8 = 0;
   for (const auto& t : tensors) {
+    if (t.stored.format == quant::Format::F32) continue;  // kept exactly: no error to report
     weight.push_back(t.relative_rms);
     if (worst == nullptr || t.relative_rms > worst->relative_rms) worst = &t;
     worst_output = std::max(worst_output, t.relative_output);
     int4_wanted += t.wanted.format == quant::Format::I4;
     int4_kept_int8 += t.wanted.format != t.stored.format;
   }
+  if (weight.empty()) return "none: every table is float32";
   std::nth_element(weight.begin(), weight.begin() + static_cast<long>(weight.size() / 2), weight.end());
   char buf[512];
-  std::snprintf(buf, sizeof buf, "%zu tables; relative weight error median %.2e, worst %.2e (%s)", tensors.size(),
-                weight[weight.size() / 2], worst->relative_rms, worst->name.c_str());
+  std::snprintf(buf, sizeof buf, "%zu of %zu tables converted; relative weight error median %.2e, worst %.2e (%s)",
+                weight.size(), tensors.size(), weight[weight.size() / 2], worst->relative_rms, worst->name.c_str());
   std::string out = buf;
   if (worst_output >= 0.0) {
     std::snprintf(buf, sizeof buf, "; output error worst %.2e", worst_output);

@@ -160,9 +160,10 @@ int cmd_soak(int argc, char** argv) {
     j["steady"] = steady;
     std::printf("%s\n", j.dump(2).c_str());
   } else {
-    std::printf("%s: %llu tokens in %.1f s (%.0f tok/s), %u threads, %s kernels, seed %llu\n",
+    std::printf("%s: %llu tokens in %.1f s (%.0f tok/s), %u thread%s, %s kernels, seed %llu\n",
                 a.positional[0].c_str(), static_cast<unsigned long long>(tokens), seconds,
-                static_cast<double>(tokens) / seconds, info.n_threads, rwkv_edge_kernels_name(info.kernels),
+                static_cast<double>(tokens) / seconds, info.n_threads, info.n_threads == 1 ? "" : "s",
+                rwkv_edge_kernels_name(info.kernels),
                 static_cast<unsigned long long>(params.seed));
     std::printf("  RSS       %s .. %s after %llu warm-up tokens (every %llu): %s\n", human_bytes(rss_min).c_str(),
                 human_bytes(rss_max).c_str(), static_cast<unsigned long long>(warmup),

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "cli_args.h"
+
 namespace rwkv_edge::cli {
 
 TextTokenizer TextTokenizer::from_model(const void* model, size_t model_bytes) {
@@ -16,7 +18,7 @@ TextTokenizer TextTokenizer::from_vocab_option(const std::string& option) {
   if (option == "bytes") {
     t.owned_ = planner::byte_vocabulary();
   } else if (option == "none") {
-    throw std::runtime_error("--vocab none has no tokens; give --vocab world, --vocab bytes or a vocabulary file");
+    throw UsageError("--vocab none has no tokens; give --vocab world, --vocab bytes or a vocabulary file");
   } else if (option == "world") {
     t.owned_ = planner::read_world_vocabulary(0);
   } else {
