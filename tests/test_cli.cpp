@@ -9,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -772,4 +773,49 @@ TEST_CASE("soak --json: percentiles never above the slowest step; defaults fit a
     last = us[p].get<double>();
   }
   std::remove(model.c_str());
+}
+
+TEST_CASE("the CLI is one table: every flag in a command's help is accepted, nothing else is") {
+  const Run general = run("--help", true);
+  REQUIRE(general.status == 0);
+  std::vector<std::string> commands;
+  std::istringstream lines(general.out);
+  for (std::string line; std::getline(lines, line);)
+    if (line.size() > 2 && line.rfind("  ", 0) == 0 && line[2] != '-' && line[2] != ' ')
+      commands.push_back(line.substr(2, line.find(' ', 2) - 2));
+  CHECK(commands.size() >= 11);
+  for (const char* expected : {"plan", "inspect", "logits", "predict", "ppl", "tokenize", "detokenize", "generate",
+                               "chat", "bench", "soak"})
+    CHECK_MESSAGE(std::find(commands.begin(), commands.end(), expected) != commands.end(), expected);
+  size_t flags_checked = 0;
+  for (const std::string& command : commands) {
+    CAPTURE(command);
+    const Run help = run(command + " --help", true);
+    REQUIRE(help.status == 0);
+    CHECK(help.out.rfind("usage: rwkv-edge " + command + " ", 0) == 0);
+    std::istringstream help_lines(help.out);
+    for (std::string line; std::getline(help_lines, line);) {
+      if (line.rfind("  -", 0) != 0) continue;
+      std::istringstream words(line);
+      std::string flag, value;
+      words >> flag >> value;
+      if (flag == "--help") continue;
+      // A value-taking flag shows its value's name in capitals or as choices; a switch shows help text next.
+      const bool takes_value = !value.empty() && (std::isupper(static_cast<unsigned char>(value[0])) ||
+                                                  value.find('|') != std::string::npos || value.find(',') != std::string::npos);
+      const Run r = run(command + " " + flag + (takes_value ? " x" : ""));
+      CHECK_MESSAGE(r.out.find("unknown option") == std::string::npos, flag << " -> " << r.out);
+      CHECK_MESSAGE(r.out.find("needs a value") == std::string::npos, flag << " -> " << r.out);
+      ++flags_checked;
+    }
+    const Run bogus = run(command + " --no-such-flag");
+    CHECK(bogus.status == 2);
+    CHECK_MESSAGE(bogus.out.find("unknown option --no-such-flag (rwkv-edge " + command + " --help lists its options)") !=
+                      std::string::npos,
+                  bogus.out);
+  }
+  CHECK(flags_checked > 100);
+  const Run version = run("--version", true);
+  CHECK(version.status == 0);
+  CHECK(version.out.rfind("rwkv-edge ", 0) == 0);
 }

@@ -165,14 +165,4 @@ RuntimeChoice parse_runtime_choice(const Args& a) {
   throw UsageError("--kernels must be auto, scalar, avx2 or neon, got " + quoted(k));
 }
 
-std::set<std::string> with_runtime_switches(std::set<std::string> switches) {
-  switches.insert("--onednn");
-  return switches;
-}
-
-std::set<std::string> with_runtime_options(std::set<std::string> options) {
-  options.insert(kRuntimeOptions.begin(), kRuntimeOptions.end());
-  return options;
-}
-
 }  // namespace rwkv_edge::cli

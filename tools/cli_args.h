@@ -57,12 +57,8 @@ struct RuntimeChoice {
   uint32_t backend = 0;     // --backend cpu|cuda (rwkv_edge_backend)
   uint32_t prefill_inputs = 0;  // --prefill-inputs float|int8 (rwkv_edge_prefill_inputs)
 };
+// The flags it reads are command_table.cpp's runtime group.
 RuntimeChoice parse_runtime_choice(const Args& a);
-// The options parse_runtime_choice reads, for parse_args's list.
-inline const std::set<std::string> kRuntimeOptions = {"--threads", "--kernels", "--backend", "--prefill-inputs"};
-std::set<std::string> with_runtime_options(std::set<std::string> options);
-// The switches parse_runtime_choice reads.
-std::set<std::string> with_runtime_switches(std::set<std::string> switches);
 
 // "256x64": any range of dimensions (std::vector, flatbuffers::Vector).
 template <typename Dims>

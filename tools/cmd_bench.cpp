@@ -75,8 +75,7 @@ Timed time_prefill(ModelSession& model, const std::vector<uint32_t>& ids, double
 
 }  // namespace
 
-int cmd_bench(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, with_runtime_options({"--tokens", "--prefill"}), with_runtime_switches({"--json"}));
+int cmd_bench(const Args& a) {
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   const uint64_t tokens = parse_uint(a.get("--tokens", "128"), "--tokens", 1u << 24);
   const uint64_t prefill = parse_uint(a.get("--prefill", "64"), "--prefill", 1u << 24);

@@ -50,10 +50,7 @@ std::string clean_message(const std::string& line) {
 
 }  // namespace
 
-int cmd_chat(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2,
-                            with_runtime_options(with_sampler_options({"--state", "--save-state", "-n", "--preamble"})),
-                            with_runtime_switches({}));
+int cmd_chat(const Args& a) {
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   const uint64_t max_reply = parse_uint(a.get("-n", "1000"), "-n", 1'000'000);
   if (a.has("--save-state")) refuse_saving_over_input(a.get("--save-state"), a.positional[0], a.get("--state"));

@@ -33,11 +33,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
-int cmd_generate(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2,
-                            with_runtime_options(with_sampler_options({"--prompt", "--prompt-file", "-n", "--state",
-                                                                       "--save-state"})),
-                            with_runtime_switches({"--json"}), {"--stop"});
+int cmd_generate(const Args& a) {
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   const std::string prompt = read_prompt(a);
   const uint64_t n = parse_uint(a.get("-n", "100"), "-n", 1'000'000'000);

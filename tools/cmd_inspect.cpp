@@ -48,8 +48,7 @@ VocabularySummary vocabulary_summary(const fb::Model& m) {
 
 }  // namespace
 
-int cmd_inspect(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, {}, {"--json", "--buffers"});
+int cmd_inspect(const Args& a) {
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   planner::MappedFile file(a.positional[0]);
   VerifiedModel vm;

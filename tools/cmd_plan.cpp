@@ -110,11 +110,7 @@ void print_budget(uint64_t budget, const planner::PlanReport& r) {
 
 }  // namespace
 
-int cmd_plan(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2,
-                            {"-o", "--ln-x-eps", "--quant", "--strategy", "--emb", "--head", "--lora", "--int4-max-error", "--calibration",
-                             "--vocab", "--max-chunk", "--ram-budget", "--onednn-scratch"},
-                            {"--json", "--fit-budget", "--verbose"});
+int cmd_plan(const Args& a) {
   if (a.positional.size() != 1) throw UsageError("expected one input checkpoint");
   if (!a.has("-o")) throw UsageError("missing -o OUT.rwkv");
   if (a.has("--fit-budget") && !a.has("--ram-budget")) throw UsageError("--fit-budget needs --ram-budget BYTES");

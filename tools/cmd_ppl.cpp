@@ -70,9 +70,7 @@ class ProgressBar {
 
 }  // namespace
 
-int cmd_ppl(int argc, char** argv) {
-  const Args a =
-      parse_args(argc, argv, 2, with_runtime_options({"--file", "--max-bytes", "--mode"}), with_runtime_switches({"--json"}));
+int cmd_ppl(const Args& a) {
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   const std::string mode = a.get("--mode", "step");
   if (mode != "step" && mode != "seq") throw UsageError("--mode must be step or seq, got " + quoted(mode));

@@ -73,9 +73,7 @@ class StepTimes {
 
 }  // namespace
 
-int cmd_soak(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, with_runtime_options(with_sampler_options({"--tokens", "--every", "--warmup"})),
-                            with_runtime_switches({"--json"}));
+int cmd_soak(const Args& a) {
   if (a.positional.size() != 1) throw UsageError("expected one model file");
   const uint64_t tokens = parse_uint(a.get("--tokens", "1000000"), "--tokens", uint64_t{1} << 40);
   if (tokens < 2) throw UsageError("--tokens must be at least 2 (a warm-up and one measured interval)");

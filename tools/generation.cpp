@@ -12,13 +12,6 @@ void on_interrupt(int) { g_interrupted = 1; }
 
 }  // namespace
 
-std::set<std::string> with_sampler_options(std::set<std::string> options) {
-  for (const char* o : {"--temperature", "--top-p", "--top-k", "--presence-penalty", "--frequency-penalty",
-                        "--penalty-decay", "--seed"})
-    options.emplace(o);
-  return options;
-}
-
 rwkv_edge_sampler_params parse_sampler_params(const Args& a, rwkv_edge_sampler_params p) {
   if (a.has("--temperature")) p.temperature = parse_float(a.get("--temperature"), "--temperature");
   if (a.has("--top-p")) p.top_p = parse_float(a.get("--top-p"), "--top-p");

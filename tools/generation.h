@@ -12,10 +12,7 @@
 
 namespace rwkv_edge::cli {
 
-// The sampler flags (--temperature --top-p --top-k --presence-penalty
-// --frequency-penalty --penalty-decay --seed) added to `options`.
-std::set<std::string> with_sampler_options(std::set<std::string> options);
-// `defaults` overridden by the flags given; without --seed, a random seed
+// `defaults` overridden by the sampler flags given (command_table.cpp's sampler group); without --seed, a random seed
 // (below 10^9, short to retype).
 rwkv_edge_sampler_params parse_sampler_params(const Args& a, rwkv_edge_sampler_params defaults);
 
