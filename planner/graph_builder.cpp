@@ -128,7 +128,7 @@ Operand GraphBuilder::matvec(const Operand& w, const Operand& x, const std::stri
 Operand GraphBuilder::layer_norm(const Operand& x, const std::string& prefix) {
   const uint64_t n = numel(x);
   return op(fb::OpType::LayerNorm, {x, weight(prefix + ".weight", {n}), weight(prefix + ".bias", {n})}, n,
-            prefix, {}, {1e-5f});
+            prefix, {}, {ref::kLayerNormEps});
 }
 
 Operand GraphBuilder::unary(fb::OpType type, const Operand& x, const std::string& name) {
@@ -153,7 +153,7 @@ Operand embed_with_ln0(GraphBuilder& b, const ModelDims& d) {
   const bool torch_bf16 = d.version != fb::RwkvVersion::V7 && emb.source_dtype == SourceDType::BF16 &&
                           w.source_dtype == SourceDType::BF16 && bias.source_dtype == SourceDType::BF16;
   if (torch_bf16) {
-    torch_bf16_layer_norm_rows(table.data(), d.vocab, d.n_embd, w.data.data(), bias.data.data(), 1e-5f);
+    torch_bf16_layer_norm_rows(table.data(), d.vocab, d.n_embd, w.data.data(), bias.data.data(), ref::kLayerNormEps);
   } else {
     layer_norm_rows(table, d.vocab, d.n_embd, w.data, bias.data);
   }

@@ -90,11 +90,11 @@ Status check_arena(const fb::Model& model) {
     return bad("arena alignment %u, expected %d", plan.alignment(), RWKV_EDGE_ARENA_ALIGNMENT);
   if (total % RWKV_EDGE_ARENA_ALIGNMENT != 0) return bad("arena size is not 64-byte aligned");
   const auto& regions = *plan.regions();
-  const fb::Region* by_kind[3] = {nullptr, nullptr, nullptr};
+  const fb::Region* by_kind[static_cast<size_t>(fb::RegionKind::MAX) + 1] = {};
   for (uint32_t i = 0; i < regions.size(); ++i) {
     const fb::Region& r = *regions.Get(i);
     const auto kind = static_cast<unsigned>(r.kind());
-    if (kind > 2) return bad("arena region %u has unknown kind %u", i, kind);
+    if (kind > static_cast<uint32_t>(fb::RegionKind::MAX)) return bad("arena region %u has unknown kind %u", i, kind);
     if (by_kind[kind] != nullptr) return bad("arena lists region kind %u twice", kind);
     if (r.offset() % RWKV_EDGE_ARENA_ALIGNMENT != 0 || !range_inside(r.offset(), r.size(), total))
       return bad("arena region %u is misaligned or outside the arena", i);
@@ -120,7 +120,8 @@ Status check_arena(const fb::Model& model) {
     std::snprintf(unnamed, sizeof unnamed, "#%u", i);
     const char* name = b.name() ? b.name()->c_str() : unnamed;
     const auto kind = static_cast<unsigned>(b.region());
-    if (kind > 2 || by_kind[kind] == nullptr) return bad("buffer '%s' names a missing region", name);
+    if (kind > static_cast<uint32_t>(fb::RegionKind::MAX) || by_kind[kind] == nullptr)
+      return bad("buffer '%s' names a missing region", name);
     if (b.dtype() != fb::DType::F32) return bad("buffer '%s' is not float32", name);
     bool ok = true;
     if (b.numel() == 0 || dtype_bytes_times(b.dtype(), b.numel(), &ok) != b.size() || !ok)

@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include <cstring>
+#include <iterator>
 #include <new>
 
 #include "gemv.h"
@@ -501,9 +502,11 @@ rwkv_edge_status rwkv_edge_step(rwkv_edge_session* s, uint32_t token, const floa
 void rwkv_edge_get_info(const rwkv_edge_session* s, rwkv_edge_info* info) {
   if (!valid(s) || info == nullptr) return;
   const fb::Metadata& m = *s->model.model->metadata();
+  // Indexed by the schema's RwkvVersion: one code per enum value, checked at compile time.
   static constexpr uint32_t kVersionCodes[] = {rwkv_edge_version_4,   rwkv_edge_version_5,
                                                rwkv_edge_version_5_1, rwkv_edge_version_5_2,
                                                rwkv_edge_version_6,   rwkv_edge_version_7};
+  static_assert(std::size(kVersionCodes) == static_cast<size_t>(fb::RwkvVersion::MAX) + 1);
   info->rwkv_version = kVersionCodes[static_cast<int>(m.version())];
   info->n_layer = m.n_layer();
   info->n_embd = m.n_embd();

@@ -124,14 +124,14 @@ void rwkv_edge_default_options(rwkv_edge_options *options);
 rwkv_edge_status rwkv_edge_arena_size_required(const void *model, size_t model_bytes,
                                                size_t *arena_bytes);
 
-/* arena must be RWKV_EDGE_ARENA_ALIGNMENT-aligned and at least
- * rwkv_edge_arena_size_required() bytes. The model bytes must outlive the
- * session and stay unchanged. On success the state is reset. */
 /* Device bytes a CUDA session of this model needs (weights, planned arena,
  * token slot): the size of its one device allocation, or of the caller's
  * options.cuda_buffer. Needs no GPU. */
 rwkv_edge_status rwkv_edge_cuda_bytes_required(const void *model, size_t model_bytes, size_t *bytes);
 
+/* arena must be RWKV_EDGE_ARENA_ALIGNMENT-aligned and at least
+ * rwkv_edge_arena_size_required() bytes. The model bytes must outlive the
+ * session and stay unchanged. On success the state is reset. */
 rwkv_edge_status rwkv_edge_init(const void *model, size_t model_bytes, void *arena,
                                 size_t arena_bytes, const rwkv_edge_options *options,
                                 rwkv_edge_session **session);
