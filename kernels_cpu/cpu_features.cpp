@@ -21,9 +21,6 @@ Features detect() {
   unsigned eax = 1, ebx = 0, ecx = 0, edx = 0;
   __asm__("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
   f.f16c = (ecx >> 29) & 1u;
-  f.avx512f = __builtin_cpu_supports("avx512f");
-  f.avx512_vnni = __builtin_cpu_supports("avx512vnni");
-  f.avx512_bf16 = __builtin_cpu_supports("avx512bf16");
 #elif defined(__aarch64__)
   f.neon = true;
 #if defined(__linux__)

@@ -18,7 +18,6 @@ enum class KernelPath : uint8_t {
 
 struct Features {
   bool avx2 = false, fma = false, f16c = false;      // x86-64
-  bool avx512f = false, avx512_vnni = false, avx512_bf16 = false;  // reported, no kernels yet
   bool neon = false, neon_dotprod = false;           // aarch64
 };
 
