@@ -15,11 +15,9 @@ using fb::OperandKind;
 
 Status bad(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 Status bad(const char* fmt, ...) {
-  Status s;
-  s.code = RWKV_EDGE_BAD_MODEL;
   va_list args;
   va_start(args, fmt);
-  std::vsnprintf(s.message, sizeof s.message, fmt, args);
+  const Status s = make_status_v(RWKV_EDGE_BAD_MODEL, fmt, args);
   va_end(args);
   return s;
 }

@@ -18,13 +18,19 @@ inline Status ok_status() {
   return s;
 }
 
-__attribute__((format(printf, 2, 3))) inline Status make_status(rwkv_edge_code code,
-                                                                const char* fmt, ...) {
+__attribute__((format(printf, 2, 0))) inline Status make_status_v(rwkv_edge_code code, const char* fmt,
+                                                                  va_list args) {
   Status s;
   s.code = code;
+  std::vsnprintf(s.message, sizeof s.message, fmt, args);
+  return s;
+}
+
+__attribute__((format(printf, 2, 3))) inline Status make_status(rwkv_edge_code code,
+                                                                const char* fmt, ...) {
   va_list args;
   va_start(args, fmt);
-  std::vsnprintf(s.message, sizeof s.message, fmt, args);
+  const Status s = make_status_v(code, fmt, args);
   va_end(args);
   return s;
 }
