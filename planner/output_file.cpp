@@ -131,7 +131,8 @@ TemporaryFile::TemporaryFile(const std::string& target, const std::string& tag)
   if (fd_ < 0) {
     const int err = errno;
     unregister_path(slot_);
-    throw PlanError("cannot create " + path_ + ": " + std::strerror(err));
+    throw PlanError("cannot create " + target_ + ": " + std::strerror(err) +
+                    (err == ENOENT ? " (does the folder " + folder_of(target_) + " exist?)" : ""));
   }
 }
 

@@ -73,8 +73,6 @@ int cmd_chat(const Args& a) {
   seed004.free_whitespace_digits = 0;  // the chat loop counts every token
   const rwkv_edge_sampler_params params = parse_sampler_params(a, seed004);
   SamplerMemory sampler(params, vocab, tokenizer.view());
-  std::fprintf(stderr, "seed %llu%s\n", static_cast<unsigned long long>(params.seed),
-               a.has("--seed") ? "" : " (random; --seed repeats this run)");
   rwkv_edge_status st = rwkv_edge_sampler_ban(sampler.sampler, 0);  // out[0] -= 1e10: no end-of-text
   if (st.code != RWKV_EDGE_OK) throw std::runtime_error(st.message);
 
@@ -86,6 +84,8 @@ int cmd_chat(const Args& a) {
     std::fprintf(stderr, "preamble: %zu tokens prefilled (%s)\n", ids.size(),
                  a.has("--preamble") ? a.get("--preamble").c_str() : "the built-in introduction; --preamble FILE replaces it");
   }
+  std::fprintf(stderr, "seed %llu%s\n", static_cast<unsigned long long>(params.seed),
+               a.has("--seed") ? "" : " (random; --seed repeats this run)");
   const bool terminal = isatty(STDIN_FILENO) != 0;
   const InterruptFlag interrupt;
   std::string line;

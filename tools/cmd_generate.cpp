@@ -52,10 +52,10 @@ int cmd_generate(const Args& a) {
   const std::vector<uint32_t> prompt_tokens = tokenizer.encode(prompt);
   if (prompt_tokens.empty()) throw UsageError("the prompt is empty");
   const bool json = a.has("--json");
+  if (a.has("--state")) std::fprintf(stderr, "initial state: %s\n", load_state_file(model, a.get("--state")).c_str());
+  // Only once nothing can fail any more: bad input gets its one line alone.
   std::fprintf(stderr, "seed %llu%s\n", static_cast<unsigned long long>(params.seed),
                a.has("--seed") ? "" : " (random; --seed repeats this run)");
-
-  if (a.has("--state")) std::fprintf(stderr, "initial state: %s\n", load_state_file(model, a.get("--state")).c_str());
   const InterruptFlag interrupt;
   std::FILE* out = json ? nullptr : stdout;
   if (out != nullptr) {

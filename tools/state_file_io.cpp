@@ -26,7 +26,7 @@ std::string load_time_state(ModelSession& model, const uint8_t* bytes, size_t si
   const rwkv_edge_info& info = model.info();
   if (info.rwkv_version != rwkv_edge_version_5 && info.rwkv_version != rwkv_edge_version_5_1 &&
       info.rwkv_version != rwkv_edge_version_5_2 && info.rwkv_version != rwkv_edge_version_6)
-    throw std::runtime_error("state-tuning checkpoints are read for RWKV-5 and RWKV-6 models (seed 004's layout); "
+    throw std::runtime_error("state-tuning checkpoints are read for RWKV-5 and RWKV-6 models; "
                              "this model is RWKV " + std::to_string(info.rwkv_version / 10) + "." +
                              std::to_string(info.rwkv_version % 10));
   const planner::Checkpoint ck = planner::import_pth(bytes, size, path);
