@@ -75,7 +75,10 @@ void split_rows(uint64_t rows, uint64_t align, uint32_t index, uint32_t count, u
 // before every ThreadPool::run.
 class WorkShares {
  public:
-  WorkShares() = default;
+  // Leaves the shares unset: reset() writes those the job's threads use. A
+  // defaulted constructor would let a job's `{}` zero all 64 shares, 4 KiB
+  // of stores for every mat-vec, most of them for threads that do not exist.
+  WorkShares() {}
   WorkShares(const WorkShares&) = delete;
   WorkShares& operator=(const WorkShares&) = delete;
 
@@ -84,7 +87,7 @@ class WorkShares {
     units_ = units;
     count_ = count < 1 ? 1 : count > ThreadPool::kMaxThreads ? ThreadPool::kMaxThreads : count;
     for (uint32_t i = 0; i < count_; ++i) {
-      shares_[i].next.store(units * i / count_, std::memory_order_relaxed);
+      shares_[i].next = units * i / count_;  // published to the workers by ThreadPool::run
       shares_[i].end = units * (i + 1) / count_;
     }
   }
@@ -101,16 +104,17 @@ class WorkShares {
     }
     for (uint32_t k = 0; k < count_; ++k) {
       Share& share = shares_[(index + k) % count_];
-      for (uint64_t u = share.next.fetch_add(1, std::memory_order_relaxed); u < share.end;
-           u = share.next.fetch_add(1, std::memory_order_relaxed))
+      const std::atomic_ref<uint64_t> next(share.next);
+      for (uint64_t u = next.fetch_add(1, std::memory_order_relaxed); u < share.end;
+           u = next.fetch_add(1, std::memory_order_relaxed))
         take(u);
     }
   }
 
  private:
   struct alignas(64) Share {
-    std::atomic<uint64_t> next{0};
-    uint64_t end = 0;
+    uint64_t next;  // claimed through std::atomic_ref while a job runs
+    uint64_t end;
   };
   uint64_t units_ = 0;
   uint32_t count_ = 1;
