@@ -73,11 +73,6 @@ void unregister_path(int slot) {
   if (slot >= 0) g_in_use[slot].store(false, std::memory_order_release);
 }
 
-std::string base_name(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 // "<target>.<tag>.<pid>" files whose process is gone: left by SIGKILL or a
 // power cut, removed so a device that loses power often does not fill up.
 void remove_stale_temporaries(const std::string& target, const std::string& tag) {
@@ -103,6 +98,11 @@ std::string write_failure(const std::string& path, int err) {
 }
 
 }  // namespace
+
+std::string base_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
 
 std::string folder_of(const std::string& path) {
   const size_t slash = path.find_last_of('/');

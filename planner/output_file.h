@@ -44,7 +44,8 @@ class TemporaryFile {
   uint64_t end_ = 0;
 };
 
-// The folder part of a path ("." when there is none).
+// The folder part of a path ("." when there is none), and the part after it.
 std::string folder_of(const std::string& path);
+std::string base_name(const std::string& path);
 
 }  // namespace rwkv_edge::planner

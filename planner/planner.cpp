@@ -21,11 +21,6 @@
 namespace rwkv_edge::planner {
 namespace {
 
-std::string basename_of(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 // The largest oneDNN scratchpad any mat-vec the runtime would bind asks for on this machine.
 uint64_t onednn_scratch_bytes(const Graph& g) {
   onednn::Context ctx;
@@ -235,7 +230,7 @@ PlanReport plan_model(const PlanOptions& options) {
                                                                                                          : options.vocab},
                             "-o");
   const Checkpoint ck = load_checkpoint(options.input);
-  const std::string source = basename_of(options.input);
+  const std::string source = base_name(options.input);
   if (!options.fit_budget) return plan_checkpoint(ck, source, options);
   if (options.ram_budget == 0) throw PlanError("--fit-budget needs --ram-budget");
   std::vector<BudgetAttempt> tried;

@@ -14,6 +14,7 @@
 #include "heap_counter.h"
 #include "memory_bandwidth.h"
 #include "model_session.h"
+#include "progress_line.h"
 
 namespace rwkv_edge::cli {
 namespace {
@@ -36,9 +37,6 @@ uint32_t token_at(uint64_t i, uint32_t vocab) {
 // not the model: every figure is a run of at least this long, after a warm-up.
 constexpr double kMinSeconds = 1.0, kWarmupSeconds = 0.25;
 
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
 
 struct Timed {
   uint64_t units = 0;  // tokens

@@ -13,6 +13,7 @@
 #include "generation.h"
 #include "mapped_file.h"
 #include "model_session.h"
+#include "progress_line.h"
 #include "state_file_io.h"
 #include "text_stream.h"
 #include "text_tokenizer.h"
@@ -27,9 +28,6 @@ std::string read_prompt(const Args& a) {
   return std::string(reinterpret_cast<const char*>(f.data()), f.size());
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
 
 }  // namespace
 

@@ -34,6 +34,9 @@ std::vector<FlagSpec> with(std::vector<FlagSpec> own, const std::vector<FlagSpec
   return own;
 }
 
+// A command that samples: its own flags, then the sampler's, then the runtime's.
+std::vector<FlagSpec> sampling(std::vector<FlagSpec> own) { return with(with(std::move(own), kSamplerFlags), kRuntimeFlags); }
+
 std::vector<CommandSpec> build_table() {
   return {
       {"plan", "CHECKPOINT -o OUT.rwkv",
@@ -109,29 +112,25 @@ std::vector<CommandSpec> build_table() {
        },
        cmd_detokenize},
       {"generate", "M.rwkv (--prompt P | --prompt-file F)", "sampled text, streamed as it comes",
-       with(with(
-                {
-                    {"--prompt", K::Value, "P", "the prompt"},
-                    {"--prompt-file", K::Value, "F", "the prompt, from a file"},
-                    {"-n", K::Value, "N", "tokens to generate at most (default 100)"},
-                    {"--stop", K::Repeated, "TEXT", "stop before this text (may be given more than once)"},
-                    {"--state", K::Value, "FILE", "the initial state: a state file or a state-tuning .pth"},
-                    {"--save-state", K::Value, "FILE", "save the state at the end"},
-                    {"--json", K::Switch, "", "one JSON object at the end instead of streaming"},
-                },
-                kSamplerFlags),
-            kRuntimeFlags),
+       sampling(
+           {
+               {"--prompt", K::Value, "P", "the prompt"},
+               {"--prompt-file", K::Value, "F", "the prompt, from a file"},
+               {"-n", K::Value, "N", "tokens to generate at most (default 100)"},
+               {"--stop", K::Repeated, "TEXT", "stop before this text (may be given more than once)"},
+               {"--state", K::Value, "FILE", "the initial state: a state file or a state-tuning .pth"},
+               {"--save-state", K::Value, "FILE", "save the state at the end"},
+               {"--json", K::Switch, "", "one JSON object at the end instead of streaming"},
+           }),
        cmd_generate},
       {"chat", "M.rwkv", "a chat on stdin, one message per line",
-       with(with(
-                {
-                    {"--state", K::Value, "FILE", "start from a saved state or a state-tuning .pth"},
-                    {"--save-state", K::Value, "FILE", "save the state after every reply"},
-                    {"--preamble", K::Value, "FILE", "prefill this instead of the built-in introduction"},
-                    {"-n", K::Value, "MAX", "tokens per reply at most (default 1000)"},
-                },
-                kSamplerFlags),
-            kRuntimeFlags),
+       sampling(
+           {
+               {"--state", K::Value, "FILE", "start from a saved state or a state-tuning .pth"},
+               {"--save-state", K::Value, "FILE", "save the state after every reply"},
+               {"--preamble", K::Value, "FILE", "prefill this instead of the built-in introduction"},
+               {"-n", K::Value, "MAX", "tokens per reply at most (default 1000)"},
+           }),
        cmd_chat},
       {"bench", "M.rwkv", "decode and prefill tok/s, memory, roofline fraction",
        with(
@@ -143,15 +142,13 @@ std::vector<CommandSpec> build_table() {
            kRuntimeFlags),
        cmd_bench},
       {"soak", "M.rwkv", "a long sampled run: memory, heap, NaN/Inf and step-time percentiles (exit 1 on a failure)",
-       with(with(
-                {
-                    {"--tokens", K::Value, "N", "tokens to generate (default 1000000)"},
-                    {"--every", K::Value, "N", "read the memory every N tokens (default: a tenth, at most 10000)"},
-                    {"--warmup", K::Value, "N", "tokens before the checks start (default: one --every)"},
-                    {"--json", K::Switch, "", "as JSON"},
-                },
-                kSamplerFlags),
-            kRuntimeFlags),
+       sampling(
+           {
+               {"--tokens", K::Value, "N", "tokens to generate (default 1000000)"},
+               {"--every", K::Value, "N", "read the memory every N tokens (default: a tenth, at most 10000)"},
+               {"--warmup", K::Value, "N", "tokens before the checks start (default: one --every)"},
+               {"--json", K::Switch, "", "as JSON"},
+           }),
        cmd_soak},
   };
 }

@@ -28,4 +28,9 @@ class ProgressLine {
 // "1:05" / "12 s".
 std::string duration_text(double seconds);
 
+// Seconds from `t` to now on the steady clock (what bench and generate time with).
+inline double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
 }  // namespace rwkv_edge::cli
