@@ -242,6 +242,8 @@ PlanReport plan_model(const PlanOptions& options) {
       PlanReport report = plan_checkpoint(ck, source, attempt);
       tried.insert(tried.end(), report.budget_attempts.begin(), report.budget_attempts.end());
       report.budget_attempts = tried;
+      // Chosen here, not asked for: say why (plan's "formats:" line reads it).
+      report.default_quant = report.formats + " (the largest that fits --ram-budget)";
       return report;
     } catch (const BudgetError& e) {
       tried.push_back({quant_name(q), e.needed, false});

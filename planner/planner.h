@@ -64,7 +64,7 @@ struct PlanReport {
   std::string calibration;                   // what int4 calibrated on, or why it did not
   std::string vocabulary;                    // what was embedded, or why nothing
   std::string formats;                       // the strategy planned, as quant_name writes it ("int8 *6 -> fp16")
-  std::string default_quant;                 // without --quant/--strategy: the precision kept, and why
+  std::string default_quant;                 // formats not asked for (the checkpoint's, or --fit-budget's), and why
   std::vector<BudgetAttempt> budget_attempts;  // with a RAM budget: what was tried, the written plan last
 };
 

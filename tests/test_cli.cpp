@@ -352,6 +352,7 @@ TEST_CASE("plan --ram-budget: a plan over it is refused and the old file kept; -
     CHECK(!tried[1].at("fits").get<bool>());
     CHECK(tried[2].at("quant") == "int8");
     CHECK(tried[2].at("fits").get<bool>());
+    CHECK(j.at("formats_chosen_by") == "int8 (the largest that fits --ram-budget)");
     CHECK(j.at("model_bytes").get<uint64_t>() + j.at("arena_bytes").get<uint64_t>() == int8);
     const Run inspect = run("inspect " + out + " --json", true);
     REQUIRE(inspect.status == 0);
